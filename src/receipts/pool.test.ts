@@ -1,0 +1,62 @@
+import { afterAll, describe, expect, test } from 'vitest';
+import { sha256 } from '@noble/hashes/sha2';
+import { getBackend } from './backend.ts';
+import { keyPairFromSeed } from './keys.ts';
+import { VerifyPool } from './pool.ts';
+import { type Receipt, aggregateReceipts, signReceipt } from './receipt.ts';
+
+const blst = getBackend('blst');
+const sender = keyPairFromSeed(blst, 'pool-sender');
+const receipts: Receipt[] = Array.from({ length: 64 }, (_, i) => {
+  const receiver = keyPairFromSeed(blst, 'pool-receiver', i);
+  return signReceipt(
+    blst,
+    {
+      infohash: new Uint8Array(20).fill(1),
+      senderPk: sender.publicKey,
+      receiverPk: receiver.publicKey,
+      pieceHash: sha256(Uint8Array.of(i)),
+      pieceIndex: i,
+      pieceSize: 16_384,
+      epoch: 100,
+    },
+    receiver.secretKey,
+  );
+});
+const aggregate = aggregateReceipts(blst, receipts);
+
+describe('VerifyPool', () => {
+  const pool = new VerifyPool({ size: 2, backend: 'blst' });
+  afterAll(() => pool.close());
+
+  test('default: verifies an aggregate on a worker thread', async () => {
+    expect(await pool.verifyAggregate(receipts, aggregate)).toBe(true);
+    expect(await pool.verifyAggregate(receipts.slice(1), aggregate)).toBe(false);
+  });
+
+  test('behavior: verifies each receipt and flags exactly the bad ones', async () => {
+    const batch = receipts.slice();
+    batch[5] = { ...batch[5]!, pieceIndex: 1000 };
+    batch[40] = { ...batch[40]!, pieceSize: 1 };
+    const results = await pool.verifyEach(batch);
+    expect(results.length).toBe(batch.length);
+    expect(results.map((ok, i) => (ok ? -1 : i)).filter((i) => i >= 0)).toEqual([5, 40]);
+  });
+
+  test('behavior: the event loop keeps running while a verification is under way', async () => {
+    const order: string[] = [];
+    const verification = pool.verifyAggregate(receipts, aggregate).then(() => order.push('verified'));
+    await new Promise((resolve) => setImmediate(resolve));
+    order.push('event loop turned');
+    await verification;
+    expect(order).toEqual(['event loop turned', 'verified']);
+  });
+
+  test('error: invalid input resolves to false, and a closed pool rejects', async () => {
+    const badSignature = new Uint8Array(96);
+    expect(await pool.verifyAggregate(receipts, badSignature)).toBe(false);
+    const closed = new VerifyPool({ size: 1, backend: 'noble' });
+    await closed.close();
+    await expect(closed.verifyAggregate(receipts, aggregate)).rejects.toThrow(/closed/);
+  });
+});

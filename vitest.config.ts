@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // `vitest` and `vitest bench` run once and exit; use --watch to watch.
+    watch: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     benchmark: {

@@ -1,0 +1,124 @@
+/**
+ * Experiment 1, receipt operations (seed README section 1): key generation, receipt creation,
+ * verification, aggregate creation and aggregate vs one-by-one verification per batch size,
+ * on every BLS backend side by side. Options: PBTS_ITERATIONS, PBTS_NOBLE_ITERATIONS,
+ * PBTS_BATCH_SIZES, PBTS_BACKENDS, PBTS_QUICK (or the flags of `pbts experiments receipts`).
+ */
+import { sha256 } from '@noble/hashes/sha2';
+import { bench, describe } from 'vitest';
+import { cycle, samplesOf, stretched } from '../src/bench/harness.ts';
+import { batchRuns, receiptsOptions } from '../src/bench/options.ts';
+import {
+  type KeyPair,
+  type Receipt,
+  aggregateReceipts,
+  currentEpoch,
+  generateKeyPair,
+  getBackend,
+  keyPairFromSeed,
+  signReceipt,
+  verifyAggregate,
+  verifyReceipt,
+} from '../src/receipts/index.ts';
+
+const options = receiptsOptions();
+// Fixtures are signed with blst: both backends produce byte-identical signatures, so only the
+// timed operation depends on the backend under test.
+const signer = getBackend('blst');
+const infohash = sha256(new TextEncoder().encode('test_torrent')).slice(0, 20);
+const sender = keyPairFromSeed(signer, 'bench-sender');
+const epoch = currentEpoch();
+let pieceCounter = 0;
+
+function freshReceipt(receiver: KeyPair): Receipt {
+  const index = pieceCounter++;
+  return signReceipt(
+    signer,
+    {
+      infohash,
+      senderPk: sender.publicKey,
+      receiverPk: receiver.publicKey,
+      pieceHash: sha256(new TextEncoder().encode(`piece_${index}`)),
+      pieceIndex: index,
+      pieceSize: 262_144,
+      epoch,
+    },
+    receiver.secretKey,
+  );
+}
+
+/** `count` batches of `size` fresh receipts, each from `size` distinct receivers. */
+function freshBatches(count: number, size: number): Receipt[][] {
+  const receivers = Array.from({ length: size }, (_, i) => keyPairFromSeed(signer, `bench-receiver-${size}`, i));
+  return Array.from({ length: count }, () => receivers.map(freshReceipt));
+}
+
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`${what} did not verify`);
+}
+
+for (const name of options.backends) {
+  const backend = getBackend(name);
+  const iterations = name === 'noble' ? options.nobleIterations : options.iterations;
+  const warmup = name === 'noble' ? 1 : options.warmup;
+  const single = samplesOf(iterations, warmup);
+  const receiver = keyPairFromSeed(signer, 'bench-receiver');
+
+  describe(`receipts [${name}]`, () => {
+    bench('keypair generation', stretched(() => generateKeyPair(backend)), single);
+
+    const creationFields = cycle(
+      Array.from({ length: iterations + warmup }, () => freshReceipt(receiver)),
+    );
+    bench(
+      'receipt creation',
+      stretched(() => signReceipt(backend, creationFields(), receiver.secretKey)),
+      single,
+    );
+
+    const toVerify = cycle(Array.from({ length: iterations + warmup }, () => freshReceipt(receiver)));
+    bench(
+      'receipt verification',
+      stretched(() => check(verifyReceipt(backend, toVerify()), 'receipt')),
+      single,
+    );
+
+    for (const size of options.batchSizes) {
+      describe(`batch ${size}`, () => {
+        const creationRuns = batchRuns(iterations * 10, size, name === 'noble' ? 3 : 10);
+        const toAggregate = cycle(freshBatches(Math.min(creationRuns + warmup, 20), size));
+        bench(
+          'aggregate creation',
+          stretched(() => aggregateReceipts(backend, toAggregate())),
+          samplesOf(creationRuns, warmup),
+        );
+
+        const verifyRuns = batchRuns(iterations, size, name === 'noble' ? 1 : 3);
+        const batchWarmup = name === 'noble' ? 0 : 1;
+        const batches = freshBatches(verifyRuns + batchWarmup, size).map((receipts) => ({
+          receipts,
+          signature: aggregateReceipts(signer, receipts),
+        }));
+        const forAggregate = cycle(batches);
+        bench(
+          'aggregate verification',
+          stretched(() => {
+            const { receipts, signature } = forAggregate();
+            check(verifyAggregate(backend, receipts, signature), 'aggregate');
+          }),
+          samplesOf(verifyRuns, batchWarmup),
+        );
+        // The same receipts again, one verification each: what a tracker without aggregation pays.
+        const forIndividual = cycle(batches);
+        bench(
+          'individual verification',
+          stretched(() => {
+            for (const receipt of forIndividual().receipts) check(verifyReceipt(backend, receipt), 'receipt');
+          }),
+          samplesOf(verifyRuns, batchWarmup),
+        );
+      });
+    }
+  });
+}
+

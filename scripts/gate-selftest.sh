@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Proves the baseline gate against the committed baseline of this machine kind: three runs of
+# unchanged code must pass, and a run with an injected 2x slowdown must fail (exit code 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# A mid-size blst-only run: enough samples for stable medians, a few seconds each.
+export PBTS_BACKENDS=blst PBTS_ITERATIONS=300 PBTS_BATCH_SIZES="10 50 100"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+bench() {
+  if ! npx vitest bench --run receipts >"$log" 2>&1; then
+    cat "$log"
+    echo "gate self-test: the benchmark run itself failed" >&2
+    exit 1
+  fi
+}
+
+for run in 1 2 3; do
+  bench
+  echo "== unchanged code, run $run =="
+  if ! node bin/pbts.js bench compare; then
+    echo "gate self-test FAILED: unchanged code regressed against the baseline (run $run)" >&2
+    exit 1
+  fi
+done
+
+PBTS_BENCH_SLOWDOWN=2 bench
+echo "== injected 2x slowdown =="
+status=0
+node bin/pbts.js bench compare || status=$?
+if [ "$status" -ne 1 ]; then
+  echo "gate self-test FAILED: a 2x slowdown was not flagged as a regression (exit $status)" >&2
+  exit 1
+fi
+echo "gate self-test passed: 3 unchanged runs passed, the 2x slowdown failed as it must"

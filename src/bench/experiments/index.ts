@@ -1,0 +1,9 @@
+import { summarizeReceipts } from './receipts.ts';
+import type { Summarizer } from './types.ts';
+
+/** The experiments with their own printed sections and result schema, by bench file name. */
+export const summarizers: Readonly<Record<string, Summarizer>> = {
+  receipts: summarizeReceipts,
+};
+
+export type { ExperimentReport, Summarizer } from './types.ts';

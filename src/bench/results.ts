@@ -1,0 +1,20 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Folder of the latest run's per-experiment JSON files (relative to the project root). */
+export const LATEST_DIR = path.join('reports', 'latest');
+
+/**
+ * Writes an experiment's result to `reports/latest/<experiment>.json` under `root`, and also to
+ * `extraFile` (the experiment's `--output` / `PBTS_OUTPUT`) when given. Returns the paths written.
+ */
+export function writeResult(root: string, experiment: string, result: unknown, extraFile?: string): string[] {
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  const files = [path.join(root, LATEST_DIR, `${experiment}.json`)];
+  if (extraFile) files.push(path.resolve(root, extraFile));
+  for (const file of files) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
+  return files;
+}

@@ -1,0 +1,50 @@
+/**
+ * The `pbts` command.
+ * @module
+ */
+import { runCompareCli } from './bench/compare.ts';
+import { experimentsUsage, runExperiment } from './cli/experiments.ts';
+
+const USAGE = `Usage: pbts <command> [options]
+
+Commands:
+  experiments <name> [options]   run an experiment (pbts experiments --help lists them)
+  bench compare [options]        compare reports/latest with the stored baseline (--help)
+  help                           show this help`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'experiments': {
+      const [name, ...args] = rest;
+      if (name === undefined || name === '--help' || name === '-h') {
+        console.log(experimentsUsage());
+        return name === undefined ? 2 : 0;
+      }
+      return runExperiment(name, args);
+    }
+    case 'bench':
+      if (rest[0] === 'compare') return runCompareCli(rest.slice(1));
+      console.error('Usage: pbts bench compare [options]');
+      return 2;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`pbts: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,88 @@
+/**
+ * `pbts experiments <name> [options]`: runs one experiment's bench file through Vitest's Node
+ * API, passing the seed's options as the `PBTS_*` environment variables the bench files read.
+ * @module
+ */
+import { startVitest } from 'vitest/node';
+
+/** How a flag reaches the bench file: a variable, and whether it takes a list or nothing. */
+interface FlagSpec {
+  env: string;
+  kind: 'value' | 'list' | 'boolean';
+  help: string;
+  /** Placeholder of the value in the usage text. */
+  arg?: string;
+}
+
+const COMMON: Record<string, FlagSpec> = {
+  output: { env: 'PBTS_OUTPUT', kind: 'value', arg: 'FILE', help: 'also write the JSON result to FILE' },
+  quick: { env: 'PBTS_QUICK', kind: 'boolean', help: 'smoke run of a few seconds' },
+};
+
+/** Every experiment with its flags (beyond --output and --quick). */
+export const EXPERIMENTS: Record<string, { summary: string; flags: Record<string, FlagSpec> }> = {
+  receipts: {
+    summary: 'BLS receipt creation, verification and aggregation, blst and noble side by side',
+    flags: {
+      iterations: { env: 'PBTS_ITERATIONS', kind: 'value', help: 'samples per operation (default 1000)' },
+      'noble-iterations': {
+        env: 'PBTS_NOBLE_ITERATIONS',
+        kind: 'value',
+        help: 'samples per operation on the pure-JS backend (default 50)',
+      },
+      'batch-sizes': { env: 'PBTS_BATCH_SIZES', kind: 'list', help: 'aggregation batch sizes (default 10 50 100 500)' },
+      backends: { env: 'PBTS_BACKENDS', kind: 'list', arg: 'NAME', help: 'BLS backends to measure (default blst noble)' },
+    },
+  },
+};
+
+/** Usage text of `pbts experiments`. */
+export function experimentsUsage(): string {
+  const lines = ['Usage: pbts experiments <name> [options]', '', 'Experiments:'];
+  for (const [name, { summary, flags }] of Object.entries(EXPERIMENTS)) {
+    lines.push(`  ${name.padEnd(12)} ${summary}`);
+    for (const [flag, spec] of Object.entries({ ...flags, ...COMMON })) {
+      const placeholder = spec.arg ?? 'N';
+      const arg = spec.kind === 'boolean' ? '' : spec.kind === 'list' ? ` ${placeholder}...` : ` ${placeholder}`;
+      lines.push(`      --${(flag + arg).padEnd(24)} ${spec.help} [${spec.env}]`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Turns flags into environment variables. List flags take the following words up to the next
+ * flag (`--batch-sizes 10 50 100`) or one comma-separated word.
+ */
+export function flagsToEnv(name: string, args: readonly string[]): Record<string, string> {
+  const experiment = EXPERIMENTS[name];
+  if (!experiment) throw new Error(`unknown experiment "${name}" (known: ${Object.keys(EXPERIMENTS).join(', ')})`);
+  const flags = { ...experiment.flags, ...COMMON };
+  const env: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.startsWith('--') ? arg.slice(2).split('=', 2) : [undefined, undefined];
+    const spec = flag === undefined ? undefined : flags[flag];
+    if (!spec) throw new Error(`unknown option "${arg}" for experiment ${name}`);
+    if (spec.kind === 'boolean') {
+      env[spec.env] = '1';
+      continue;
+    }
+    const values: string[] = inline === undefined ? [] : [inline];
+    while (inline === undefined && i + 1 < args.length && !args[i + 1]!.startsWith('--')) {
+      values.push(args[++i]!);
+      if (spec.kind === 'value') break;
+    }
+    if (values.length === 0) throw new Error(`option --${flag} needs a value`);
+    env[spec.env] = values.join(' ');
+  }
+  return env;
+}
+
+/** Runs the experiment and returns the process exit code. */
+export async function runExperiment(name: string, args: readonly string[]): Promise<number> {
+  Object.assign(process.env, flagsToEnv(name, args));
+  const vitest = await startVitest('benchmark', [`bench/${name}.bench.ts`], { run: true, watch: false });
+  await vitest.close();
+  return Number(process.exitCode ?? 0);
+}

@@ -93,7 +93,7 @@ for (const name of options.backends) {
           samplesOf(creationRuns, warmup),
         );
 
-        const verifyRuns = batchRuns(iterations, size, name === 'noble' ? 1 : 3);
+        const verifyRuns = batchRuns(iterations, size, name === 'noble' ? 1 : 10);
         const batchWarmup = name === 'noble' ? 0 : 1;
         const batches = freshBatches(verifyRuns + batchWarmup, size).map((receipts) => ({
           receipts,

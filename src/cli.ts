@@ -4,10 +4,16 @@
  */
 import { runCompareCli } from './bench/compare.ts';
 import { experimentsUsage, runExperiment } from './cli/experiments.ts';
+import { runKeygen, runRegister } from './cli/keys.ts';
+import { runTracker } from './cli/tracker.ts';
 
 const USAGE = `Usage: pbts <command> [options]
 
 Commands:
+  tracker [options]              run the tracker (pbts tracker --help)
+  keygen [--out FILE]            make a BLS key pair and proof of possession
+  register --tracker URL --user ID [--key FILE]
+                                 register a user, print the passkey and announce URL
   experiments <name> [options]   run an experiment (pbts experiments --help lists them)
   bench compare [options]        compare reports/latest with the stored baseline (--help)
   help                           show this help`;
@@ -15,6 +21,12 @@ Commands:
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'tracker':
+      return runTracker(rest);
+    case 'keygen':
+      return runKeygen(rest);
+    case 'register':
+      return runRegister(rest);
     case 'experiments': {
       const [name, ...args] = rest;
       if (name === undefined || name === '--help' || name === '-h') {

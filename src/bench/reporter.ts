@@ -11,6 +11,7 @@ import { type TestModule, type TestRunEndReason, experimental_getRunnerTask } fr
 import { BenchmarkReporter } from 'vitest/reporters';
 import { summarizers } from './experiments/index.ts';
 import { describeMachine } from './machine.ts';
+import { takeExtras } from './extras.ts';
 import { isQuick } from './options.ts';
 import { writeResult } from './results.ts';
 import { type Summary, summarize } from './stats.ts';
@@ -63,9 +64,10 @@ export default class PbtsReporter extends BenchmarkReporter {
       if (module.state() === 'failed' || errors.length > 0) failed = true;
       for (const bench of errors) this.log(`FAILED benchmark ${experiment}: ${bench.name}: ${bench.error}`);
       const measured = benches.filter((bench) => bench.error === undefined && bench.samples.length > 0);
-      if (measured.length === 0) continue;
+      const extras = takeExtras(experiment, this.ctx.config.root);
+      if (measured.length === 0 && Object.keys(extras).length === 0) continue;
       const benchmarks = new Map<string, Summary>(measured.map((bench) => [bench.name, summarize(bench.samples)]));
-      const report = summarizers[experiment]?.(benchmarks);
+      const report = summarizers[experiment]?.(benchmarks, extras);
       this.log(
         `\n${'='.repeat(80)}\n${experiment.toUpperCase()} EXPERIMENT\n${'='.repeat(80)}\n` +
           `Machine: ${machine.cpu_model}, ${machine.cores} cores, ${machine.total_memory_gib} GiB, ` +

@@ -52,6 +52,12 @@ describe('VerifyPool', () => {
     expect(order).toEqual(['event loop turned', 'verified']);
   });
 
+  test('behavior: verifies proofs of possession off the calling thread', async () => {
+    expect(await pool.verifyPop(sender.publicKey, blst.popProve(sender.secretKey))).toBe(true);
+    expect(await pool.verifyPop(sender.publicKey, blst.sign(sender.secretKey, sender.publicKey))).toBe(false);
+    expect(await pool.verifyPop(new Uint8Array(48), new Uint8Array(96))).toBe(false);
+  });
+
   test('error: invalid input resolves to false, and a closed pool rejects', async () => {
     const badSignature = new Uint8Array(96);
     expect(await pool.verifyAggregate(receipts, badSignature)).toBe(false);

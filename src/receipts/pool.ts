@@ -8,7 +8,7 @@ import { type Receipt, type ReceiptFields, receiptMessage } from './receipt.ts';
 export interface VerifyTask {
   id: number;
   backend: BackendName;
-  kind: 'aggregate' | 'each';
+  kind: 'aggregate' | 'each' | 'pop';
   publicKeys: Uint8Array[];
   messages: Uint8Array[];
   /** One aggregate signature, or one signature per message. */
@@ -64,6 +64,12 @@ export class VerifyPool {
       messages,
       signatures: [signature],
     });
+    return result as boolean;
+  }
+
+  /** True when `proof` proves possession of `publicKey`'s secret key (pure JS, ~30 ms: kept off the caller's thread). */
+  async verifyPop(publicKey: Uint8Array, proof: Uint8Array): Promise<boolean> {
+    const result = await this.run({ kind: 'pop', publicKeys: [publicKey], messages: [], signatures: [proof] });
     return result as boolean;
   }
 

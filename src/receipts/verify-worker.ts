@@ -8,10 +8,14 @@ parentPort!.on('message', (task: VerifyTask) => {
   let reply: VerifyReply;
   try {
     const backend = getBackend(task.backend);
-    const result =
-      task.kind === 'aggregate'
-        ? backend.aggregateVerify(task.publicKeys, task.messages, task.signatures[0]!)
-        : task.publicKeys.map((pk, i) => backend.verify(pk, task.messages[i]!, task.signatures[i]!));
+    let result: boolean | boolean[];
+    if (task.kind === 'aggregate') {
+      result = backend.aggregateVerify(task.publicKeys, task.messages, task.signatures[0]!);
+    } else if (task.kind === 'pop') {
+      result = backend.popVerify(task.publicKeys[0]!, task.signatures[0]!);
+    } else {
+      result = task.publicKeys.map((pk, i) => backend.verify(pk, task.messages[i]!, task.signatures[i]!));
+    }
     reply = { id: task.id, result };
   } catch (error) {
     reply = { id: task.id, error: (error as Error).message };

@@ -8,5 +8,8 @@ export interface ExperimentReport {
   text: string;
 }
 
-/** Builds an experiment's report from its benchmarks' summaries, keyed by full bench name. */
-export type Summarizer = (benchmarks: ReadonlyMap<string, Summary>) => ExperimentReport;
+/**
+ * Builds an experiment's report from its benchmarks' summaries, keyed by full bench name, and
+ * the figures its bench file recorded with `recordExtra`.
+ */
+export type Summarizer = (benchmarks: ReadonlyMap<string, Summary>, extras: Record<string, unknown>) => ExperimentReport;

@@ -1,0 +1,90 @@
+/**
+ * `pbts keygen` and `pbts register`: a user's BLS key pair is made and kept on the user's
+ * machine; only the public key and its proof of possession go to the tracker.
+ * @module
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { generateKeyPair, getBackend } from '../receipts/index.ts';
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+/** The key file `pbts keygen` writes (mode 0600). */
+export interface KeyFile {
+  public_key: string;
+  secret_key: string;
+  pop: string;
+}
+
+export const KEYGEN_USAGE = `Usage: pbts keygen [--out FILE] [--force]
+
+Makes a BLS12-381 key pair from secure randomness and its proof of possession, and writes
+{ public_key, secret_key, pop } (hex) to FILE (default pbts-key.json, mode 0600).
+The secret key never leaves this file; registration sends only the public key and the proof.`;
+
+/** `pbts keygen`. */
+export function runKeygen(argv: string[]): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: { out: { type: 'string', default: 'pbts-key.json' }, force: { type: 'boolean' }, help: { type: 'boolean' } },
+  });
+  if (values.help) {
+    console.log(KEYGEN_USAGE);
+    return 0;
+  }
+  if (existsSync(values.out) && !values.force) {
+    console.error(`${values.out} exists; refusing to overwrite a key (use --force)`);
+    return 2;
+  }
+  const backend = getBackend();
+  const keys = generateKeyPair(backend);
+  const file: KeyFile = {
+    public_key: hex(keys.publicKey),
+    secret_key: hex(keys.secretKey),
+    pop: hex(backend.popProve(keys.secretKey)),
+  };
+  writeFileSync(values.out, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  console.log(`public key ${file.public_key}\nkey pair written to ${values.out} (keep it secret)`);
+  return 0;
+}
+
+export const REGISTER_USAGE = `Usage: pbts register --tracker URL --user ID [--key FILE]
+
+Registers user ID at the tracker with the public key and proof of possession in FILE
+(default pbts-key.json, made by pbts keygen) and prints the passkey and the announce URL
+to give to your BitTorrent client.`;
+
+/** `pbts register`. */
+export async function runRegister(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      tracker: { type: 'string' },
+      user: { type: 'string' },
+      key: { type: 'string', default: 'pbts-key.json' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(REGISTER_USAGE);
+    return 0;
+  }
+  if (!values.tracker || !values.user) {
+    console.error(`--tracker and --user are required\n\n${REGISTER_USAGE}`);
+    return 2;
+  }
+  const key = JSON.parse(readFileSync(values.key, 'utf8')) as KeyFile;
+  const base = values.tracker.replace(/\/+$/, '');
+  const response = await fetch(`${base}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user_id: values.user, public_key: key.public_key, pop: key.pop }),
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) {
+    console.error(`registration refused (${response.status} ${String(body.error)}): ${String(body.reason)}`);
+    return 1;
+  }
+  console.log(`registered ${String(body.user_id)}\npasskey ${String(body.passkey)}\nannounce URL ${base}${String(body.announce_path)}`);
+  return 0;
+}

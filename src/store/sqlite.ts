@@ -1,0 +1,252 @@
+/**
+ * The {@link Store} on embedded SQLite (better-sqlite3): one file `<dataDir>/pbts.sqlite` in WAL
+ * mode, every statement prepared once, every report applied in one IMMEDIATE transaction.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate } from './schema.ts';
+import {
+  AlreadySpentError,
+  DuplicateUserError,
+  InvalidReportError,
+  type LedgerEntry,
+  type NewUser,
+  type ReportInput,
+  type ReportOutcome,
+  type Store,
+  type StoreStats,
+  UnknownKeyError,
+  type UserRecord,
+} from './types.ts';
+
+/** Name of the database file inside the data directory. */
+export const STORE_FILE = 'pbts.sqlite';
+
+/** Where the store lives. */
+export interface StoreOptions {
+  /** Directory holding {@link STORE_FILE} (created if missing), or `':memory:'` for unit tests. */
+  dataDir: string;
+}
+
+interface UserRow {
+  user_id: string;
+  public_key: Buffer;
+  passkey: string;
+  uploaded: number;
+  downloaded: number;
+  created_at: number;
+}
+
+interface LedgerRow {
+  report_id: number;
+  sender_user_id: string;
+  receipts: number;
+  credited_bytes: number;
+  applied_at: number;
+}
+
+const USER_COLUMNS = 'user_id, public_key, passkey, uploaded, downloaded, created_at';
+
+function toUser(row: UserRow): UserRecord {
+  return {
+    userId: row.user_id,
+    publicKey: new Uint8Array(row.public_key),
+    passkey: row.passkey,
+    uploaded: row.uploaded,
+    downloaded: row.downloaded,
+    createdAt: row.created_at,
+  };
+}
+
+/** Opens (creating and migrating as needed) the store under `options.dataDir`. */
+export function openStore(options: StoreOptions): Store {
+  let filename = ':memory:';
+  if (options.dataDir !== ':memory:') {
+    mkdirSync(options.dataDir, { recursive: true });
+    filename = join(options.dataDir, STORE_FILE);
+  }
+  // The timeout lets a second process (a CLI next to the tracker) wait for the write lock.
+  const db = new Database(filename, { timeout: 5000 });
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL, not NORMAL: in WAL mode NORMAL skips the fsync at commit, so a power loss after the
+    // HTTP answer could forget spent ids and credits that the reporter was told were applied.
+    // One fsync per report (up to 1024 receipts) is cheap next to its BLS verification.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    const schemaVersion = migrate(db);
+    return new SqliteStore(db, schemaVersion);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+class SqliteStore implements Store {
+  private readonly insertUser;
+  private readonly selectById;
+  private readonly selectByKey;
+  private readonly selectByPasskey;
+  private readonly insertSpent;
+  private readonly selectSpent;
+  private readonly deleteSpentBefore;
+  private readonly moveBytes;
+  private readonly insertLedger;
+  private readonly selectLedger;
+  private readonly selectUserTotals;
+  private readonly countSpent;
+  private readonly countReports;
+  private readonly applyTransaction;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly schemaVersion: number,
+  ) {
+    this.insertUser = db.prepare<[string, Uint8Array, string, number, number]>(
+      'INSERT INTO users (user_id, public_key, passkey, uploaded, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.selectById = db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE user_id = ?`);
+    this.selectByKey = db.prepare<[Uint8Array], UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE public_key = ?`,
+    );
+    this.selectByPasskey = db.prepare<[string], UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE passkey = ?`,
+    );
+    // DO NOTHING + `changes` is the check and the spend in one statement.
+    this.insertSpent = db.prepare<[Uint8Array, number]>(
+      'INSERT INTO spent (id, epoch) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
+    );
+    this.selectSpent = db.prepare<[Uint8Array], number>('SELECT 1 FROM spent WHERE id = ?').pluck();
+    this.deleteSpentBefore = db.prepare<[number]>('DELETE FROM spent WHERE epoch < ?');
+    this.moveBytes = db.prepare<[number, number, string]>(
+      'UPDATE users SET uploaded = uploaded + ?, downloaded = downloaded + ? WHERE user_id = ?',
+    );
+    this.insertLedger = db.prepare<[string, number, number, number]>(
+      'INSERT INTO reports (sender_user_id, receipts, credited_bytes, applied_at) VALUES (?, ?, ?, ?)',
+    );
+    this.selectLedger = db.prepare<[number], LedgerRow>(
+      `SELECT report_id, sender_user_id, receipts, credited_bytes, applied_at
+       FROM reports ORDER BY report_id DESC LIMIT ?`,
+    );
+    this.selectUserTotals = db.prepare<[], { users: number; uploaded: number; downloaded: number }>(
+      `SELECT count(*) AS users, coalesce(sum(uploaded), 0) AS uploaded,
+              coalesce(sum(downloaded), 0) AS downloaded
+       FROM users`,
+    );
+    this.countSpent = db.prepare<[], number>('SELECT count(*) FROM spent').pluck();
+    this.countReports = db.prepare<[], number>('SELECT count(*) FROM reports').pluck();
+    this.applyTransaction = db.transaction((report: ReportInput) => this.applyInTransaction(report));
+  }
+
+  createUser(user: NewUser): UserRecord {
+    const passkey = randomBytes(16).toString('hex');
+    try {
+      this.insertUser.run(user.userId, user.publicKey, passkey, user.uploaded ?? 0, user.now ?? Date.now());
+    } catch (error) {
+      if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new DuplicateUserError('user_id');
+      }
+      if (error instanceof Database.SqliteError && error.message.includes('users.public_key')) {
+        throw new DuplicateUserError('public_key');
+      }
+      throw error;
+    }
+    return this.userById(user.userId)!;
+  }
+
+  userById(userId: string): UserRecord | undefined {
+    const row = this.selectById.get(userId);
+    return row && toUser(row);
+  }
+
+  userByPublicKey(publicKey: Uint8Array): UserRecord | undefined {
+    const row = this.selectByKey.get(publicKey);
+    return row && toUser(row);
+  }
+
+  userByPasskey(passkey: string): UserRecord | undefined {
+    const row = this.selectByPasskey.get(passkey);
+    return row && toUser(row);
+  }
+
+  applyReport(report: ReportInput): ReportOutcome {
+    // IMMEDIATE takes the write lock before the first read, so no other connection can spend
+    // an id between our check and our insert.
+    return this.applyTransaction.immediate(report);
+  }
+
+  isSpent(id: Uint8Array): boolean {
+    return this.selectSpent.get(id) !== undefined;
+  }
+
+  gcSpent(oldestEpochToKeep: number): number {
+    return this.deleteSpentBefore.run(oldestEpochToKeep).changes;
+  }
+
+  ledger(limit = 100): LedgerEntry[] {
+    return this.selectLedger.all(limit).map((row) => ({
+      reportId: row.report_id,
+      senderUserId: row.sender_user_id,
+      receipts: row.receipts,
+      creditedBytes: row.credited_bytes,
+      appliedAt: row.applied_at,
+    }));
+  }
+
+  stats(): StoreStats {
+    const totals = this.selectUserTotals.get()!;
+    return { ...totals, spentIds: this.countSpent.get()!, reports: this.countReports.get()! };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Body of {@link applyReport}; any throw rolls the whole report back. */
+  private applyInTransaction(report: ReportInput): ReportOutcome {
+    const { receipts } = report;
+    const first = receipts[0];
+    if (first === undefined) throw new InvalidReportError('a report needs at least one receipt');
+    const sender = this.userByPublicKey(first.senderPk);
+    if (sender === undefined) throw new UnknownKeyError('sender', first.senderPk, 0);
+    const senderHex = Buffer.from(first.senderPk).toString('hex');
+    // Receivers by key (hex), in order of first appearance, with the bytes each is debited.
+    const receivers = new Map<string, { user: UserRecord; bytes: number }>();
+    let creditedBytes = 0;
+    receipts.forEach((receipt, index) => {
+      if (Buffer.from(receipt.senderPk).toString('hex') !== senderHex) {
+        throw new InvalidReportError(`receipt ${index} has another sender than receipt 0`);
+      }
+      const receiverHex = Buffer.from(receipt.receiverPk).toString('hex');
+      let receiver = receivers.get(receiverHex);
+      if (receiver === undefined) {
+        const user = this.userByPublicKey(receipt.receiverPk);
+        if (user === undefined) throw new UnknownKeyError('receiver', receipt.receiverPk, index);
+        receiver = { user, bytes: 0 };
+        receivers.set(receiverHex, receiver);
+      }
+      // A repeat inside this report hits the row inserted a moment ago, like any replay.
+      if (this.insertSpent.run(receipt.id, receipt.epoch).changes === 0) {
+        throw new AlreadySpentError(receipt.id, index);
+      }
+      receiver.bytes += receipt.pieceSize;
+      creditedBytes += receipt.pieceSize;
+    });
+    this.moveBytes.run(creditedBytes, 0, sender.userId);
+    for (const { user, bytes } of receivers.values()) this.moveBytes.run(0, bytes, user.userId);
+    const reportId = Number(
+      this.insertLedger.run(sender.userId, receipts.length, creditedBytes, report.now ?? Date.now())
+        .lastInsertRowid,
+    );
+    return {
+      reportId,
+      accepted: receipts.length,
+      creditedBytes,
+      sender: this.userById(sender.userId)!,
+      receivers: [...receivers.values()].map(({ user }) => this.userById(user.userId)!),
+    };
+  }
+}

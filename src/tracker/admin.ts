@@ -1,0 +1,84 @@
+/**
+ * Admin authentication and the configuration routes. Admin routes take the token as
+ * `Authorization: Bearer <token>`; without a configured token they are disabled.
+ * @module
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
+import { type TrackerConfig, resolveConfig } from './config.ts';
+
+/** Middleware refusing requests without the admin token (401), or every request when none is set (403). */
+export function requireAdmin(config: Pick<TrackerConfig, 'adminToken'>): MiddlewareHandler {
+  return async (c, next) => {
+    if (config.adminToken === undefined) {
+      return c.json({ error: 'admin_disabled', reason: 'admin routes are disabled: start the tracker with an admin token' }, 403);
+    }
+    const header = c.req.header('authorization') ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    // Comparing digests keeps the comparison constant-time whatever the lengths.
+    const digest = (text: string) => createHash('sha256').update(text).digest();
+    if (!timingSafeEqual(digest(token), digest(config.adminToken))) {
+      return c.json({ error: 'unauthorized', reason: 'missing or wrong admin token (Authorization: Bearer <token>)' }, 401);
+    }
+    await next();
+  };
+}
+
+/** Settings `POST /config` may change at run time: the reputation policy, read on every request. */
+export const MUTABLE_SETTINGS = { min_ratio: 'minRatio', initial_credit: 'initialCredit' } as const;
+
+/** The configuration as the API shows it: every setting but the admin token. */
+export function publicConfig(config: TrackerConfig) {
+  return {
+    mode: config.mode,
+    interval: config.interval,
+    min_interval: config.minInterval,
+    default_numwant: config.defaultNumwant,
+    max_numwant: config.maxNumwant,
+    peer_ttl_seconds: config.peerTtlSeconds,
+    min_ratio: config.minRatio,
+    initial_credit: config.initialCredit,
+    epoch_seconds: config.epochSeconds,
+    window_epochs: config.windowEpochs,
+    admin_routes: config.adminToken !== undefined,
+  };
+}
+
+/**
+ * `GET /config` (open) and `POST /config` (admin): `config` is the tracker's live settings
+ * object, changed in place so every route sees the new policy.
+ */
+export function configRoutes(config: TrackerConfig): Hono {
+  return new Hono()
+    .get('/config', (c) => c.json(publicConfig(config)))
+    .post('/config', requireAdmin(config), async (c) => {
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        return c.json({ error: 'bad_json', reason: 'body is not valid JSON' }, 400);
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        return c.json({ error: 'bad_request', reason: 'body must be a JSON object' }, 400);
+      }
+      const patch: Partial<TrackerConfig> = {};
+      for (const [key, value] of Object.entries(body)) {
+        const field = MUTABLE_SETTINGS[key as keyof typeof MUTABLE_SETTINGS];
+        if (field === undefined) {
+          const allowed = Object.keys(MUTABLE_SETTINGS).join(', ');
+          return c.json({ error: 'bad_setting', reason: `${key} cannot be changed at run time (allowed: ${allowed})` }, 400);
+        }
+        if (typeof value !== 'number') {
+          return c.json({ error: 'bad_setting', reason: `${key} must be a number` }, 400);
+        }
+        patch[field] = value;
+      }
+      try {
+        Object.assign(config, resolveConfig({ ...config, ...patch }));
+      } catch (error) {
+        return c.json({ error: 'bad_setting', reason: (error as Error).message }, 400);
+      }
+      return c.json(publicConfig(config));
+    });
+}

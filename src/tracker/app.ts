@@ -1,0 +1,72 @@
+/**
+ * The tracker's Hono app: BitTorrent routes (announce, scrape) plus the PBTS routes joined in
+ * with `app.route`.
+ * @module
+ */
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { VerifyPool } from '../receipts/index.ts';
+import type { Store } from '../store/index.ts';
+import { configRoutes } from './admin.ts';
+import { announceRoutes } from './announce.ts';
+import type { TrackerConfig } from './config.ts';
+import { closedHooks, openHooks, type TrackerHooks } from './hooks.ts';
+import type { TrackerEnv } from './query.ts';
+import { infoRoutes, infoSamples } from './info.ts';
+import { RequestCounter, metricsRoutes } from './metrics.ts';
+import { registerRoutes } from './register.ts';
+import { reportRoutes } from './report.ts';
+import { scrapeRoutes } from './scrape.ts';
+import { Swarms } from './swarm.ts';
+import { usersRoutes } from './users.ts';
+
+/** Inputs of {@link createApp}. */
+export interface CreateAppOptions {
+  config: Readonly<TrackerConfig>;
+  /** Swarm storage; a fresh one sized by `config` when omitted. */
+  swarms?: Swarms;
+  /** Announce policy; defaults to {@link openHooks} in open mode, to refusing all in private mode. */
+  hooks?: TrackerHooks;
+  /** Unix time in seconds; `Date.now()` when omitted (tests inject one). */
+  clock?: () => number;
+  /** The PBTS side (register, report, users, stats, metrics, config); BitTorrent routes only when omitted. */
+  pbts?: {
+    store: Store;
+    pool: VerifyPool;
+    /** Unix milliseconds of start-up, for `/health`. */
+    startedAt: number;
+  };
+}
+
+/** Build the tracker app and the swarms it serves. */
+export function createApp(options: CreateAppOptions): { app: Hono<TrackerEnv>; swarms: Swarms } {
+  // POST /config changes settings in place; a frozen config (from resolveConfig) gets a live copy.
+  const config = Object.isFrozen(options.config) ? { ...options.config } : (options.config as TrackerConfig);
+  const swarms = options.swarms ?? new Swarms(config);
+  const hooks = options.hooks ?? (config.mode === 'open' ? openHooks : closedHooks);
+  const clock = options.clock ?? (() => Date.now() / 1000);
+
+  const app = new Hono<TrackerEnv>();
+  const counter = new RequestCounter();
+  app.use(counter.middleware());
+  app.route('/', announceRoutes({ config, swarms, hooks, clock }));
+  app.route('/', scrapeRoutes({ swarms, clock }));
+  if (options.pbts) {
+    const deps = { ...options.pbts, config, swarms, now: () => clock() * 1000 };
+    app.route('/', registerRoutes(deps));
+    app.route('/', reportRoutes(deps));
+    app.route('/', usersRoutes(deps));
+    app.route('/', infoRoutes(deps));
+    app.route('/', configRoutes(config));
+    app.route('/', metricsRoutes(counter, () => infoSamples(deps)));
+  }
+
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
+    // The operator needs the stack; the client never sees it.
+    console.error(err);
+    return c.json({ error: 'internal server error' }, 500);
+  });
+  return { app, swarms };
+}

@@ -1,0 +1,29 @@
+import { describe, expect, test } from 'vitest';
+import { defaultConfig, resolveConfig } from './config.ts';
+
+describe('resolveConfig', () => {
+  test('default', () => {
+    expect(resolveConfig()).toEqual(defaultConfig);
+    expect(defaultConfig).toMatchObject({ interval: 1800, minInterval: 900, defaultNumwant: 50, maxNumwant: 200, mode: 'private', trustProxy: false, minRatio: 0.5, initialCredit: 2 ** 30, epochSeconds: 3600, windowEpochs: 24, adminToken: undefined });
+    expect(defaultConfig.peerTtlSeconds).toBeGreaterThan(2 * defaultConfig.interval);
+  });
+
+  test('behavior: overrides apply, the TTL follows the interval, undefined keeps defaults', () => {
+    const config = resolveConfig({ interval: 60, minInterval: 30, mode: 'open', adminToken: 'secret', maxNumwant: undefined });
+    expect(config).toMatchObject({ interval: 60, minInterval: 30, mode: 'open', adminToken: 'secret', maxNumwant: 200 });
+    expect(config.peerTtlSeconds).toBeGreaterThan(120);
+    expect(config.peerTtlSeconds).toBeLessThan(defaultConfig.peerTtlSeconds);
+    expect(resolveConfig({ interval: 60, minInterval: 30, peerTtlSeconds: 500 }).peerTtlSeconds).toBe(500);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  test('error: invalid fields are named', () => {
+    expect(() => resolveConfig({ interval: 0 })).toThrow('interval must be a positive integer');
+    expect(() => resolveConfig({ maxTorrents: 1.5 })).toThrow('maxTorrents must be a positive integer');
+    expect(() => resolveConfig({ minInterval: 4000 })).toThrow('minInterval must not exceed interval');
+    expect(() => resolveConfig({ defaultNumwant: 500 })).toThrow('defaultNumwant must not exceed maxNumwant');
+    expect(() => resolveConfig({ mode: 'public' as 'open' })).toThrow("mode must be 'private' or 'open'");
+    expect(() => resolveConfig({ minRatio: -1 })).toThrow('minRatio');
+    expect(() => resolveConfig({ adminToken: '' })).toThrow('adminToken must not be empty');
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * Tracker configuration: announce timing, swarm bounds, proxy trust and the PBTS accounting
+ * parameters, with defaults and validation.
+ * @module
+ */
+
+/** Every setting of a tracker; build one with {@link resolveConfig}. */
+export interface TrackerConfig {
+  /** Seconds a client should wait between regular announces (`interval`). */
+  interval: number;
+  /** Seconds a client must wait at least between announces (`min interval`). */
+  minInterval: number;
+  /** Peers returned when the announce has no `numwant`. */
+  defaultNumwant: number;
+  /** Upper bound on peers returned by one announce, whatever `numwant` asks. */
+  maxNumwant: number;
+  /** Seconds after its last announce a peer is dropped (two intervals plus slack by default). */
+  peerTtlSeconds: number;
+  /** Torrents kept in memory; past it the least recently announced torrent is dropped. */
+  maxTorrents: number;
+  /** Peers kept per torrent; past it the least recently announced peer is dropped. */
+  maxPeersPerTorrent: number;
+  /** Honour `X-Forwarded-For`/`X-Real-IP`: false, true (any socket peer), or the proxy IPs to trust. */
+  trustProxy: boolean | readonly string[];
+  /** `private` gates announces on a passkey through the hooks; `open` accepts everyone. */
+  mode: 'private' | 'open';
+  /** Upload/download ratio below which a `started` announce is refused. */
+  minRatio: number;
+  /** Bytes of download credit a new user starts with, so a first download is possible. */
+  initialCredit: number;
+  /** Epoch length W in seconds (receipt epochs are floor(unix seconds / W)). */
+  epochSeconds: number;
+  /** Acceptance window Delta in epochs: receipts older than this are refused. */
+  windowEpochs: number;
+  /** Token required by admin routes; undefined disables them. */
+  adminToken: string | undefined;
+  /** Directory holding the tracker's durable state (SQLite database). */
+  dataDir: string;
+}
+
+const DEFAULT_INTERVAL = 1800;
+
+/** The defaults: private mode, 30-minute interval, bounded swarms, no proxy trust. */
+export const defaultConfig: Readonly<TrackerConfig> = Object.freeze({
+  interval: DEFAULT_INTERVAL,
+  minInterval: 900,
+  defaultNumwant: 50,
+  maxNumwant: 200,
+  peerTtlSeconds: ttlFor(DEFAULT_INTERVAL),
+  maxTorrents: 100_000,
+  maxPeersPerTorrent: 50_000,
+  trustProxy: false,
+  mode: 'private',
+  minRatio: 0.5,
+  initialCredit: 1024 ** 3,
+  epochSeconds: 3600,
+  windowEpochs: 24,
+  adminToken: undefined,
+  dataDir: 'data',
+});
+
+// A peer that missed one announce (network hiccup) is still listed; one that missed two is gone.
+function ttlFor(interval: number): number {
+  return 2 * interval + 120;
+}
+
+/**
+ * Defaults overlaid with `partial`; `peerTtlSeconds` follows a custom `interval` unless given.
+ * Throws an Error naming the first invalid field.
+ */
+export function resolveConfig(partial: Partial<TrackerConfig> = {}): Readonly<TrackerConfig> {
+  const config: TrackerConfig = {
+    ...defaultConfig,
+    peerTtlSeconds: ttlFor(partial.interval ?? DEFAULT_INTERVAL),
+    ...stripUndefined(partial),
+  };
+  const positiveInts = [
+    'interval',
+    'minInterval',
+    'defaultNumwant',
+    'maxNumwant',
+    'peerTtlSeconds',
+    'maxTorrents',
+    'maxPeersPerTorrent',
+    'epochSeconds',
+    'windowEpochs',
+  ] as const;
+  for (const field of positiveInts) {
+    const value = config[field];
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new Error(`invalid tracker config: ${field} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  if (config.minInterval > config.interval) {
+    throw new Error('invalid tracker config: minInterval must not exceed interval');
+  }
+  if (config.defaultNumwant > config.maxNumwant) {
+    throw new Error('invalid tracker config: defaultNumwant must not exceed maxNumwant');
+  }
+  if (config.mode !== 'private' && config.mode !== 'open') {
+    throw new Error(`invalid tracker config: mode must be 'private' or 'open', got ${String(config.mode)}`);
+  }
+  if (!(config.minRatio >= 0) || !Number.isFinite(config.minRatio)) {
+    throw new Error('invalid tracker config: minRatio must be a non-negative number');
+  }
+  if (!Number.isSafeInteger(config.initialCredit) || config.initialCredit < 0) {
+    throw new Error('invalid tracker config: initialCredit must be a non-negative integer');
+  }
+  if (typeof config.trustProxy !== 'boolean' && !Array.isArray(config.trustProxy)) {
+    throw new Error('invalid tracker config: trustProxy must be a boolean or a list of IP addresses');
+  }
+  if (config.adminToken !== undefined && config.adminToken.length === 0) {
+    throw new Error('invalid tracker config: adminToken must not be empty (leave it undefined to disable admin routes)');
+  }
+  return Object.freeze(config);
+}
+
+// `{ interval: undefined }` (an unset CLI flag, say) must not erase a default.
+function stripUndefined(partial: Partial<TrackerConfig>): Partial<TrackerConfig> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(partial)) if (value !== undefined) out[key] = value;
+  return out as Partial<TrackerConfig>;
+}

@@ -1,0 +1,41 @@
+/**
+ * Private-tracker policy for the announce route: a registered passkey in the URL, and a ratio
+ * gate on `started`. Ratios come from receipt-verified totals in the store; the client's own
+ * `uploaded`/`downloaded` announce fields are never read.
+ * @module
+ */
+import type { Store } from '../store/index.ts';
+import type { TrackerConfig } from './config.ts';
+import type { TrackerHooks } from './hooks.ts';
+import { ratioOf } from './users.ts';
+
+/** What {@link privateHooks} needs. */
+export interface PrivateHooksDeps {
+  store: Pick<Store, 'userByPasskey'>;
+  config: Pick<TrackerConfig, 'minRatio'>;
+}
+
+/** Hooks that refuse announces without a registered passkey, and `started` below `minRatio`. */
+export function privateHooks(deps: PrivateHooksDeps): TrackerHooks {
+  const { store, config } = deps;
+  return {
+    beforeAnnounce(ctx) {
+      if (ctx.passkey === undefined || ctx.passkey === '') {
+        return 'this is a private tracker: announce with the /announce/<passkey> URL you got at registration';
+      }
+      const user = store.userByPasskey(ctx.passkey);
+      if (user === undefined) {
+        return 'unknown passkey: register with POST /register and announce with the URL it returns';
+      }
+      if (ctx.event !== 'started') return undefined;
+      const ratio = ratioOf(user);
+      if (ratio !== null && ratio < config.minRatio) {
+        return (
+          `ratio ${ratio.toFixed(3)} (uploaded ${user.uploaded} B / downloaded ${user.downloaded} B) ` +
+          `is below this tracker's minimum ${config.minRatio}: upload more before starting a download`
+        );
+      }
+      return undefined;
+    },
+  };
+}

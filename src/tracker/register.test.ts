@@ -1,0 +1,136 @@
+import { Hono } from 'hono';
+import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { VerifyPool, getBackend, keyPairFromSeed } from '../receipts/index.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { resolveConfig } from './config.ts';
+import { MAX_REGISTER_BYTES, registerRoutes } from './register.ts';
+import { usersRoutes } from './users.ts';
+
+const backend = getBackend('blst');
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const config = resolveConfig({ initialCredit: 5000 });
+
+function credentials(index: number) {
+  const keys = keyPairFromSeed(backend, 'register-test', index);
+  return { public_key: hex(keys.publicKey), pop: hex(backend.popProve(keys.secretKey)) };
+}
+
+describe('POST /register', () => {
+  let store: Store;
+  let app: Hono;
+  const alice = credentials(1);
+  const pool = new VerifyPool({ size: 1, backend: 'blst' });
+  afterAll(() => pool.close());
+
+  beforeEach(() => {
+    store = openStore({ dataDir: ':memory:' });
+    const deps = { store, config, pool, now: () => 1_700_000_000_000 };
+    app = new Hono().route('/', registerRoutes(deps)).route('/', usersRoutes(deps));
+  });
+  afterEach(() => store.close());
+
+  const post = (body: unknown) =>
+    app.request('/register', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  /** Sends `body`, expects a refusal with `status` and `error`, and no change to the store. */
+  async function expectRefused(body: unknown, status: number, error: string) {
+    const before = store.stats();
+    const res = await post(body);
+    const json = (await res.json()) as { error: string; reason: string };
+    expect({ status: res.status, error: json.error }).toEqual({ status, error });
+    expect(json.reason).toEqual(expect.any(String));
+    expect(store.stats()).toEqual(before);
+  }
+
+  test('default', async () => {
+    const res = await post({ user_id: 'alice', ...alice });
+    expect(res.status).toBe(201);
+    const json = (await res.json()) as Record<string, unknown>;
+    expect(json).toEqual({
+      user_id: 'alice',
+      passkey: expect.stringMatching(/^[0-9a-f]{32}$/),
+      announce_path: `/announce/${json.passkey}`,
+      uploaded: 5000,
+      downloaded: 0,
+    });
+    const stored = store.userByPasskey(json.passkey as string)!;
+    expect(stored).toMatchObject({ userId: 'alice', uploaded: 5000, createdAt: 1_700_000_000_000 });
+    expect(hex(stored.publicKey)).toBe(alice.public_key);
+  });
+
+  test('behavior: the public view of the user carries no passkey', async () => {
+    const registered = (await (await post({ user_id: 'alice', ...alice })).json()) as { passkey: string };
+    const res = await app.request('/users/alice');
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain(registered.passkey);
+    expect(JSON.parse(text)).toEqual({
+      user_id: 'alice',
+      public_key: alice.public_key,
+      uploaded: 5000,
+      downloaded: 0,
+      ratio: null,
+    });
+  });
+
+  test('behavior: user ids of 1 and 64 allowed characters', async () => {
+    expect((await post({ user_id: 'a', ...credentials(2) })).status).toBe(201);
+    expect((await post({ user_id: `A.b_c-9${'x'.repeat(57)}`, ...credentials(3) })).status).toBe(201);
+  });
+
+  test('error: not JSON, not an object, truncated, too large', async () => {
+    await expectRefused('not json', 400, 'bad_json');
+    await expectRefused(JSON.stringify({ user_id: 'alice', ...alice }).slice(0, 40), 400, 'bad_json');
+    await expectRefused([], 400, 'bad_request');
+    await expectRefused('null', 400, 'bad_request');
+    await expectRefused({ user_id: 'alice', ...alice, padding: 'x'.repeat(MAX_REGISTER_BYTES) }, 413, 'body_too_large');
+  });
+
+  test('error: bad user_id', async () => {
+    for (const user_id of [undefined, '', 'x'.repeat(65), 'has space', 'slash/', 'é', 42, null, ['alice']]) {
+      await expectRefused({ user_id, ...alice }, 400, 'bad_user_id');
+    }
+  });
+
+  test('error: bad public_key', async () => {
+    const cases: unknown[] = [
+      undefined,
+      123,
+      alice.public_key.slice(2),
+      `${alice.public_key}00`,
+      `zz${alice.public_key.slice(2)}`,
+      // Compressed point at infinity: refused so it cannot cancel other keys in an aggregate.
+      `c0${'00'.repeat(47)}`,
+      // Compressed flag with an x that is not on the curve.
+      `8${'0'.repeat(94)}5`,
+    ];
+    for (const public_key of cases) {
+      await expectRefused({ user_id: 'alice', public_key, pop: alice.pop }, 400, 'bad_public_key');
+    }
+  });
+
+  test('error: bad pop', async () => {
+    const keys = keyPairFromSeed(backend, 'register-test', 1);
+    const cases: unknown[] = [
+      undefined,
+      alice.pop.slice(4),
+      `xy${alice.pop.slice(2)}`,
+      credentials(2).pop,
+      // A plain signature of the key under the signing DST is not a proof of possession.
+      hex(backend.sign(keys.secretKey, keys.publicKey)),
+    ];
+    for (const pop of cases) {
+      await expectRefused({ user_id: 'alice', public_key: alice.public_key, pop }, 400, 'bad_pop');
+    }
+  });
+
+  test('error: duplicate user id or public key', async () => {
+    expect((await post({ user_id: 'alice', ...alice })).status).toBe(201);
+    await expectRefused({ user_id: 'alice', ...credentials(2) }, 409, 'user_exists');
+    await expectRefused({ user_id: 'alias', ...alice }, 409, 'key_exists');
+  });
+});

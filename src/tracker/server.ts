@@ -1,0 +1,71 @@
+/**
+ * A running tracker: the store under the data directory, the verification pool, the hooks of
+ * the configured mode, the app, and an HTTP server; `close()` shuts all of it down in order.
+ * @module
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { type BackendName, VerifyPool } from '../receipts/index.ts';
+import { openStore } from '../store/index.ts';
+import { createApp } from './app.ts';
+import { type TrackerConfig, resolveConfig } from './config.ts';
+import { openHooks } from './hooks.ts';
+import { privateHooks } from './private-hooks.ts';
+
+/** Options of {@link startTracker}. */
+export interface TrackerOptions {
+  config?: Partial<TrackerConfig>;
+  /** TCP port; 0 picks a free one. */
+  port?: number;
+  /** Address to listen on; loopback by default. */
+  host?: string;
+  /** Worker threads for BLS verification; default: available parallelism. */
+  verifyWorkers?: number;
+  backend?: BackendName;
+}
+
+/** A started tracker. */
+export interface RunningTracker {
+  url: string;
+  port: number;
+  /** The live settings (`POST /config` changes them in place). */
+  config: TrackerConfig;
+  close(): Promise<void>;
+}
+
+/** Seconds between sweeps of stale peers. */
+const SWEEP_SECONDS = 60;
+
+/** Starts a tracker and resolves once it accepts connections. */
+export async function startTracker(options: TrackerOptions = {}): Promise<RunningTracker> {
+  // A mutable copy: POST /config changes the reputation policy in place.
+  const config: TrackerConfig = { ...resolveConfig(options.config) };
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = openStore({ dataDir: config.dataDir });
+  const pool = new VerifyPool({ size: options.verifyWorkers, backend: options.backend });
+  const hooks = config.mode === 'open' ? openHooks : privateHooks({ store, config });
+  const { app, swarms } = createApp({ config, hooks, pbts: { store, pool, startedAt: Date.now() } });
+
+  const server = serve({ fetch: app.fetch, port: options.port ?? 8000, hostname: options.host ?? '127.0.0.1' });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const sweep = setInterval(() => swarms.sweep(Date.now() / 1000), SWEEP_SECONDS * 1000);
+  sweep.unref();
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    config,
+    async close() {
+      clearInterval(sweep);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pool.close();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { describe, expect, test } from 'vitest';
+import { Swarms, compactPeers, type SwarmAnnounce } from './swarm.ts';
+
+const limits = { peerTtlSeconds: 100, maxTorrents: 1000, maxPeersPerTorrent: 1000 };
+const hash = (n: number) => Uint8Array.from({ length: 20 }, (_, i) => (n + i * 13) & 0xff);
+const id = (n: number) => new TextEncoder().encode(`-TS0001-${String(n).padStart(12, '0')}`);
+const ids = (peers: { peerId: Uint8Array }[]) => peers.map((p) => new TextDecoder().decode(p.peerId).slice(8)).map(Number).sort((a, b) => a - b);
+
+function request(n: number, over: Partial<SwarmAnnounce> = {}): SwarmAnnounce {
+  return { infohash: hash(1), peerId: id(n), ip: `10.0.${n >> 8}.${n & 0xff}`, port: 6881, left: 100, event: undefined, numwant: 50, now: 0, ...over };
+}
+
+describe('Swarms', () => {
+  test('default', () => {
+    const swarms = new Swarms(limits);
+    const first = swarms.announce(request(1, { event: 'started' }));
+    expect(first).toMatchObject({ peers: [], peers6: [], complete: 0, incomplete: 1, downloaded: 0 });
+    const second = swarms.announce(request(2, { left: 0, port: 51413 }));
+    expect(ids(second.peers)).toEqual([1]);
+    expect(second).toMatchObject({ complete: 1, incomplete: 1 });
+    expect(compactPeers(second.peers)).toEqual(Buffer.from([10, 0, 0, 1, 0x1a, 0xe1]));
+    expect(swarms.stats()).toEqual({ torrents: 1, peers: 2, seeders: 1, leechers: 1 });
+  });
+
+  test('behavior: requester excluded, numwant honoured, counts cover the whole swarm', () => {
+    const swarms = new Swarms(limits);
+    for (let n = 0; n < 120; n++) swarms.announce(request(n, { left: n % 3 === 0 ? 0 : 5 }));
+    const result = swarms.announce(request(7, { numwant: 30 }));
+    expect(result.peers).toHaveLength(30);
+    expect(ids(result.peers)).not.toContain(7);
+    expect(new Set(ids(result.peers)).size).toBe(30);
+    expect(result).toMatchObject({ complete: 40, incomplete: 80 });
+    expect(swarms.announce(request(7, { numwant: 0 })).peers).toEqual([]);
+    const all = swarms.announce(request(7, { numwant: 500 }));
+    expect(ids(all.peers)).toEqual([...Array(120).keys()].filter((n) => n !== 7));
+  });
+
+  test('behavior: a seeder is given leechers only; a leecher gets seeders and leechers', () => {
+    const swarms = new Swarms(limits);
+    for (let n = 0; n < 10; n++) swarms.announce(request(n, { left: n < 5 ? 0 : 1 }));
+    expect(ids(swarms.announce(request(0, { left: 0 })).peers)).toEqual([5, 6, 7, 8, 9]);
+    const mixed = swarms.announce(request(9, { numwant: 4 }));
+    const got = ids(mixed.peers);
+    expect(got.filter((n) => n < 5)).toHaveLength(2);
+    expect(got).not.toContain(9);
+  });
+
+  test('behavior: selection is random and covers the swarm', () => {
+    const swarms = new Swarms(limits);
+    for (let n = 0; n < 100; n++) swarms.announce(request(n));
+    const seen = new Set<number>();
+    for (let i = 0; i < 100; i++) for (const n of ids(swarms.announce(request(0, { numwant: 10 })).peers)) seen.add(n);
+    expect(seen.size).toBeGreaterThan(90);
+  });
+
+  test('behavior: completed increments downloaded once per peer', () => {
+    const swarms = new Swarms(limits);
+    swarms.announce(request(1, { event: 'started' }));
+    expect(swarms.announce(request(1, { event: 'completed', left: 0 })).downloaded).toBe(1);
+    expect(swarms.announce(request(1, { event: 'completed', left: 0 })).downloaded).toBe(1);
+    const other = swarms.announce(request(2, { event: 'completed', left: 0 }));
+    expect(other).toMatchObject({ downloaded: 2, complete: 2, incomplete: 0 });
+    expect(swarms.scrape([hash(1)], 0)).toEqual([{ complete: 2, incomplete: 0, downloaded: 2 }]);
+  });
+
+  test('behavior: stopped removes the peer and returns no peers', () => {
+    const swarms = new Swarms(limits);
+    swarms.announce(request(1));
+    swarms.announce(request(2));
+    const stopped = swarms.announce(request(1, { event: 'stopped' }));
+    expect(stopped).toMatchObject({ peers: [], complete: 0, incomplete: 1 });
+    expect(ids(swarms.announce(request(2)).peers)).toEqual([]);
+    expect(swarms.stats()).toMatchObject({ peers: 1 });
+    expect(swarms.announce(request(3, { infohash: hash(9), event: 'stopped' }))).toMatchObject({ complete: 0, incomplete: 0 });
+    expect(swarms.stats().torrents).toBe(1);
+  });
+
+  test('behavior: a peer is keyed by peer id and address; a port change updates it', () => {
+    const swarms = new Swarms(limits);
+    swarms.announce(request(1));
+    swarms.announce(request(1, { port: 7000 }));
+    swarms.announce(request(1, { ip: '2001:db8::1' }));
+    const seen = swarms.announce(request(2));
+    expect(seen.peers.map((p) => p.port)).toEqual([7000]);
+    expect(seen.peers6.map((p) => p.ip)).toEqual(['2001:db8::1']);
+    expect(seen.incomplete).toBe(3);
+  });
+
+  test('behavior: IPv6 peers are compact 18-byte entries in peers6, own family first', () => {
+    const swarms = new Swarms(limits);
+    swarms.announce(request(1, { ip: '2001:db8::1:2', port: 0x1234 }));
+    swarms.announce(request(2, { ip: '::ffff:0:1.2.3.4' }));
+    swarms.announce(request(3, { ip: '10.1.1.1' }));
+    const v6 = swarms.announce(request(4, { ip: 'fe80::9', numwant: 1 }));
+    expect(v6.peers).toEqual([]);
+    expect(v6.peers6).toHaveLength(1);
+    const both = swarms.announce(request(4, { ip: 'fe80::9' }));
+    expect(ids(both.peers)).toEqual([3]);
+    const byIp = new Map(both.peers6.map((p) => [p.ip, compactPeers([p])]));
+    expect(byIp.get('2001:db8::1:2')).toEqual(Buffer.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 0x12, 0x34]));
+    expect(byIp.get('::ffff:0:1.2.3.4')).toEqual(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 2, 3, 4, 0x1a, 0xe1]));
+  });
+
+  test('behavior: peers silent past the TTL are evicted lazily and by sweep', () => {
+    const swarms = new Swarms(limits);
+    swarms.announce(request(1, { now: 0 }));
+    swarms.announce(request(2, { now: 50 }));
+    swarms.announce(request(3, { infohash: hash(2), now: 50 }));
+    expect(ids(swarms.announce(request(4, { now: 99 })).peers)).toEqual([1, 2]);
+    expect(ids(swarms.announce(request(4, { now: 100 })).peers)).toEqual([2]);
+    expect(swarms.scrape([hash(1)], 151)).toEqual([{ complete: 0, incomplete: 1, downloaded: 0 }]);
+    swarms.sweep(151);
+    expect(swarms.stats()).toEqual({ torrents: 1, peers: 1, seeders: 0, leechers: 1 });
+    swarms.sweep(200);
+    expect(swarms.stats()).toEqual({ torrents: 0, peers: 0, seeders: 0, leechers: 0 });
+  });
+
+  test('behavior: an idle torrent is dropped by a later announce elsewhere', () => {
+    const swarms = new Swarms(limits);
+    swarms.announce(request(1, { infohash: hash(1), now: 0 }));
+    swarms.announce(request(1, { infohash: hash(2), now: 150 }));
+    expect(swarms.stats()).toMatchObject({ torrents: 1, peers: 1 });
+  });
+
+  test('behavior: torrents and peers per torrent are bounded, least recently announced go first', () => {
+    const swarms = new Swarms({ peerTtlSeconds: 1000, maxTorrents: 3, maxPeersPerTorrent: 2 });
+    for (let t = 1; t <= 3; t++) swarms.announce(request(1, { infohash: hash(t), now: t }));
+    swarms.announce(request(1, { infohash: hash(1), now: 4 }));
+    swarms.announce(request(1, { infohash: hash(4), now: 5 }));
+    expect(swarms.scrape([hash(1), hash(2), hash(3), hash(4)], 5).map((c) => c.incomplete)).toEqual([1, 0, 1, 1]);
+    swarms.announce(request(2, { infohash: hash(4), now: 6 }));
+    swarms.announce(request(1, { infohash: hash(4), now: 7 }));
+    swarms.announce(request(3, { infohash: hash(4), now: 8 }));
+    expect(ids(swarms.announce(request(3, { infohash: hash(4), now: 9 })).peers)).toEqual([1]);
+    expect(swarms.stats()).toEqual({ torrents: 3, peers: 4, seeders: 0, leechers: 4 });
+  });
+});

@@ -57,10 +57,10 @@ describe('the assembled tracker app', () => {
   });
 
   test('behavior: a new minimum ratio set by the admin gates the next started announce', async () => {
-    const announce = () =>
-      request(
+    const announce = async () =>
+      (await request(
         `/announce/${passkey}?info_hash=${'%01'.repeat(20)}&peer_id=${'-PB0001-'}${'a'.repeat(12)}&port=6881&uploaded=0&downloaded=0&left=100&event=started`,
-      ).then((r) => r.text());
+      )).text();
     expect(await announce()).toContain('8:intervali');
     // bob reports 1000 bytes uploaded to alice: her ratio is now 1000 / 1000 = 1, above 0.5.
     store.applyReport({
@@ -132,5 +132,22 @@ describe('the assembled tracker app', () => {
     }
     expect(JSON.stringify(store.stats())).toBe(before);
     expect(config.minRatio).toBe(2);
+  });
+});
+
+describe('private announce URLs', () => {
+  test('behavior: /<passkey>/announce and /<passkey>/scrape work, so clients can derive the scrape URL', async () => {
+    const store = openStore({ dataDir: ':memory:' });
+    const config = resolveConfig({});
+    const { app } = createApp({ config, hooks: privateHooks({ store, config }) });
+    const { passkey } = store.createUser({ userId: 'dave', publicKey: keyPairFromSeed(bls, 'app-test', 5).publicKey });
+    const query = `info_hash=${'%02'.repeat(20)}&peer_id=${'b'.repeat(20)}&port=6881&uploaded=0&downloaded=0&left=0`;
+    const announced = await (await app.request(`/${passkey}/announce?${query}`, {}, { remoteAddress: '127.0.0.1' })).text();
+    expect(announced).toContain('8:completei1e');
+    const scraped = await (await app.request(`/${passkey}/scrape?info_hash=${'%02'.repeat(20)}`, {}, { remoteAddress: '127.0.0.1' })).text();
+    expect(scraped).toContain('5:files');
+    const refused = await (await app.request(`/${'0'.repeat(32)}/announce?${query}`, {}, { remoteAddress: '127.0.0.1' })).text();
+    expect(refused).toContain('unknown passkey');
+    store.close();
   });
 });

@@ -1,11 +1,12 @@
 /**
- * `GET /announce` and `GET /announce/:passkey` (BEP 3, BEP 23 compact peers, BEP 7 `peers6`).
+ * `GET /announce`, `GET /announce/:passkey` and `GET /:passkey/announce` (BEP 3, BEP 23 compact
+ * peers, BEP 7 `peers6`).
  * @module
  */
 import { Hono, type Context } from 'hono';
 import { bencodedResponse, failure, type BencodeValue } from './bencode.ts';
 import type { TrackerConfig } from './config.ts';
-import type { AnnounceContext, TrackerHooks } from './hooks.ts';
+import { type AnnounceContext, PASSKEY_PATTERN, type TrackerHooks } from './hooks.ts';
 import {
   clientAddress,
   isFailure,
@@ -74,7 +75,11 @@ export function announceRoutes({ config, swarms, hooks, clock }: AnnounceDeps): 
     return respond(query, ip, verdict);
   };
 
-  return new Hono<TrackerEnv>().get('/announce', handle).get('/announce/:passkey', handle);
+  // `/<passkey>/announce` too: clients derive the scrape URL by replacing a final "announce" (BEP 48).
+  return new Hono<TrackerEnv>()
+    .get('/announce', handle)
+    .get('/announce/:passkey', handle)
+    .get(`/:passkey{${PASSKEY_PATTERN}}/announce`, handle);
 }
 
 // The dictionary model (compact=0) lists both families in `peers`; BEP 7 only adds `peers6`

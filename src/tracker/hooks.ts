@@ -36,3 +36,6 @@ export const openHooks: TrackerHooks = Object.freeze({
 export const closedHooks: TrackerHooks = Object.freeze({
   beforeAnnounce: () => 'private tracker: passkey checks are not configured on this server, try again later',
 });
+
+/** Shape of a passkey in URLs: the 32 lowercase hex characters the store draws at registration. */
+export const PASSKEY_PATTERN = '[0-9a-f]{32}';

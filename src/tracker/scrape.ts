@@ -5,6 +5,7 @@
 import { Hono, type Context } from 'hono';
 import { bencodedResponse, failure, type BencodeValue } from './bencode.ts';
 import { isFailure, parseScrapeQuery, rawQuery, type TrackerEnv } from './query.ts';
+import { PASSKEY_PATTERN } from './hooks.ts';
 import type { Swarms } from './swarm.ts';
 
 /** What the scrape routes need. */
@@ -27,5 +28,8 @@ export function scrapeRoutes({ swarms, clock }: ScrapeDeps): Hono<TrackerEnv> {
     });
     return bencodedResponse({ files });
   };
-  return new Hono<TrackerEnv>().get('/scrape', handle).get('/scrape/:passkey', handle);
+  return new Hono<TrackerEnv>()
+    .get('/scrape', handle)
+    .get('/scrape/:passkey', handle)
+    .get(`/:passkey{${PASSKEY_PATTERN}}/scrape`, handle);
 }

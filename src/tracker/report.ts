@@ -194,6 +194,10 @@ export function reportRoutes(deps: ReportDeps): Hono {
         if (error instanceof Refusal) return error.send(c);
         throw error;
       }
+      // A replay is refused before the signature work, so replays cannot buy verification time;
+      // applyReport below still decides atomically for reports racing each other.
+      const spent = checked.spends.findIndex((spend) => store.isSpent(spend.id));
+      if (spent >= 0) return atReceipt(spent, 'already_spent', 'already spent', 409).send(c);
       if (!(await pool.verifyAggregate(checked.receipts, checked.signature))) {
         const reason = 'the aggregate signature does not verify for these receipts';
         return new Refusal(422, 'bad_signature', reason).send(c);

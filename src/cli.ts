@@ -14,6 +14,7 @@ Commands:
   keygen [--out FILE]            make a BLS key pair and proof of possession
   register --tracker URL --user ID [--key FILE]
                                  register a user, print the passkey and announce URL
+  dstack-sim [options]           run the TEST ONLY dstack simulator (pbts dstack-sim --help)
   experiments <name> [options]   run an experiment (pbts experiments --help lists them)
   bench compare [options]        compare reports/latest with the stored baseline (--help)
   help                           show this help`;
@@ -27,6 +28,9 @@ async function main(argv: string[]): Promise<number> {
       return runKeygen(rest);
     case 'register':
       return runRegister(rest);
+    case 'dstack-sim':
+      // Loaded on demand so the TEST ONLY simulator is never in the tracker's module graph.
+      return (await import('./cli/dstack-sim.ts')).runDstackSim(rest);
     case 'experiments': {
       const [name, ...args] = rest;
       if (name === undefined || name === '--help' || name === '-h') {

@@ -34,6 +34,40 @@ export const EXPERIMENTS: Record<string, { summary: string; flags: Record<string
       backends: { env: 'PBTS_BACKENDS', kind: 'list', arg: 'NAME', help: 'BLS backends to measure (default blst noble)' },
     },
   },
+  load: {
+    summary: 'tracker capacity with concurrent clients, announces vs receipt reports, against bittorrent-tracker',
+    flags: {
+      'tracker-url': {
+        env: 'PBTS_TRACKER_URL',
+        kind: 'value',
+        arg: 'URL',
+        help: 'load this running tracker (loopback only) instead of starting one',
+      },
+      clients: { env: 'PBTS_CLIENTS', kind: 'list', help: 'concurrent clients, one connection each (default 10 50 100)' },
+      requests: {
+        env: 'PBTS_REQUESTS',
+        kind: 'value',
+        help: 'reports per client in receipts runs (default 100, as the seed; see --max-reports)',
+      },
+      mode: { env: 'PBTS_LOAD_MODE', kind: 'value', arg: 'MODE', help: 'announce, receipts or both (default both)' },
+      announces: {
+        env: 'PBTS_LOAD_ANNOUNCES',
+        kind: 'value',
+        help: 'announces per announce run, over all clients (default 50000: a few seconds, where 100 per client lasts <1 s)',
+      },
+      'max-reports': {
+        env: 'PBTS_LOAD_MAX_REPORTS',
+        kind: 'value',
+        help: 'most reports per receipts run, each pre-signed (default 2000)',
+      },
+      'receipts-per-report': {
+        env: 'PBTS_LOAD_RECEIPTS_PER_REPORT',
+        kind: 'value',
+        help: 'fresh receipts per report, distinct receivers (default 10)',
+      },
+      'max-seconds': { env: 'PBTS_LOAD_MAX_SECONDS', kind: 'value', arg: 'S', help: 'time cap of every run (default 30)' },
+    },
+  },
 };
 
 /** Usage text of `pbts experiments`. */

@@ -68,6 +68,28 @@ export const EXPERIMENTS: Record<string, { summary: string; flags: Record<string
       'max-seconds': { env: 'PBTS_LOAD_MAX_SECONDS', kind: 'value', arg: 'S', help: 'time cap of every run (default 30)' },
     },
   },
+  onchain: {
+    summary: 'registration, reputation updates single and batched, gas per operation, annual cost projection',
+    flags: {
+      users: { env: 'PBTS_USERS', kind: 'value', help: 'users registered, one per transaction (default 100)' },
+      updates: { env: 'PBTS_UPDATES', kind: 'value', help: 'single-update transactions; also sizes the batch runs (default 100)' },
+      'tracker-url': {
+        env: 'PBTS_TRACKER_URL',
+        kind: 'value',
+        arg: 'URL',
+        help: 'running tracker (loopback only) to measure through, when its API has chain routes',
+      },
+      'no-auto-start': {
+        env: 'PBTS_NO_AUTO_START',
+        kind: 'boolean',
+        help: "use the chain at --rpc-url with --factory instead of the fixture's Anvil",
+      },
+      'rpc-url': { env: 'PBTS_RPC_URL', kind: 'value', arg: 'URL', help: 'existing Anvil JSON-RPC URL (loopback only)' },
+      factory: { env: 'PBTS_FACTORY', kind: 'value', arg: 'ADDR', help: 'ReputationFactory deployed on that chain' },
+      'gas-price-gwei': { env: 'PBTS_GAS_PRICE_GWEI', kind: 'value', arg: 'X', help: 'gas price of the cost projection (default 30)' },
+      'eth-usd': { env: 'PBTS_ETH_USD', kind: 'value', arg: 'X', help: 'ETH price in USD of the cost projection (default 3000)' },
+    },
+  },
 };
 
 /** Usage text of `pbts experiments`. */

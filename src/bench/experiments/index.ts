@@ -1,4 +1,5 @@
 import { summarizeLoad } from './load.ts';
+import { summarizeOnchain } from './onchain.ts';
 import { summarizeReceipts } from './receipts.ts';
 import type { Summarizer } from './types.ts';
 
@@ -6,6 +7,7 @@ import type { Summarizer } from './types.ts';
 export const summarizers: Readonly<Record<string, Summarizer>> = {
   receipts: summarizeReceipts,
   load: summarizeLoad,
+  onchain: summarizeOnchain,
 };
 
 export type { ExperimentReport, Summarizer } from './types.ts';

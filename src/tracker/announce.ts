@@ -4,17 +4,19 @@
  * @module
  */
 import { Hono, type Context } from 'hono';
-import { bencodedResponse, failure, type BencodeValue } from './bencode.ts';
+import { type BencodeValue, encode, textResponse } from './bencode.ts';
 import type { TrackerConfig } from './config.ts';
 import { type AnnounceContext, PASSKEY_PATTERN, type TrackerHooks } from './hooks.ts';
 import {
-  clientAddress,
+  type AnnounceQuery,
+  type Incoming,
+  type TrackerEnv,
+  incomingAddress,
+  incomingOf,
   isFailure,
   parseAnnounceQuery,
   proxyTrust,
-  rawQuery,
-  type AnnounceQuery,
-  type TrackerEnv,
+  queryOf,
 } from './query.ts';
 import { compactPeers, type SwarmPeer, type Swarms } from './swarm.ts';
 
@@ -27,12 +29,20 @@ export interface AnnounceDeps {
   clock: () => number;
 }
 
-/** The announce routes, to join with `app.route('/', ...)`. */
-export function announceRoutes({ config, swarms, hooks, clock }: AnnounceDeps): Hono<TrackerEnv> {
+/** Answers one announce with the bencoded body (a `failure reason` when refused). */
+export type Announcer = (incoming: Incoming, passkey: string | undefined) => Buffer | Promise<Buffer>;
+
+const failureBody = (reason: string) => encode({ 'failure reason': reason });
+
+/**
+ * The announce logic, independent of the HTTP framework: the Hono routes below and the
+ * server's fast path (which skips the Fetch API objects on the hottest route) share it.
+ */
+export function createAnnouncer({ config, swarms, hooks, clock }: AnnounceDeps): Announcer {
   const trust = proxyTrust(config.trustProxy);
 
-  const respond = (query: AnnounceQuery, ip: string, refusal: string | undefined): Response => {
-    if (refusal !== undefined) return failure(refusal);
+  const respond = (query: AnnounceQuery, ip: string, refusal: string | undefined): Buffer => {
+    if (refusal !== undefined) return failureBody(refusal);
     const result = swarms.announce({
       infohash: query.infohash,
       peerId: query.peerId,
@@ -44,7 +54,7 @@ export function announceRoutes({ config, swarms, hooks, clock }: AnnounceDeps): 
       now: clock(),
     });
     const compact = query.compact;
-    return bencodedResponse({
+    return encode({
       complete: result.complete,
       incomplete: result.incomplete,
       interval: config.interval,
@@ -54,13 +64,13 @@ export function announceRoutes({ config, swarms, hooks, clock }: AnnounceDeps): 
     });
   };
 
-  const handle = (c: Context<TrackerEnv>): Response | Promise<Response> => {
-    const query = parseAnnounceQuery(rawQuery(c));
-    if (isFailure(query)) return failure(query.failure);
-    const ip = clientAddress(c, trust);
-    if (ip === undefined) return failure('could not determine your IP address');
+  return (incoming, passkey) => {
+    const query = parseAnnounceQuery(queryOf(incoming.url ?? ''));
+    if (isFailure(query)) return failureBody(query.failure);
+    const ip = incomingAddress(incoming, trust);
+    if (ip === undefined) return failureBody('could not determine your IP address');
     const ctx: AnnounceContext = {
-      passkey: c.req.param('passkey'),
+      passkey,
       infohash: query.infohash,
       peerId: query.peerId,
       event: query.event,
@@ -73,6 +83,33 @@ export function announceRoutes({ config, swarms, hooks, clock }: AnnounceDeps): 
     // Stay synchronous when the hooks are: no promise, no microtask per announce.
     if (typeof verdict === 'object') return verdict.then((refusal) => respond(query, ip, refusal));
     return respond(query, ip, verdict);
+  };
+}
+
+const PASSKEY_SEGMENT = new RegExp(`^${PASSKEY_PATTERN}$`);
+
+/**
+ * Whether a request path is an announce route, and its passkey: `{ passkey }` for `/announce`
+ * (undefined), `/announce/<passkey>` or `/<passkey>/announce`; undefined for other paths.
+ */
+export function matchAnnouncePath(path: string): { passkey: string | undefined } | undefined {
+  if (path === '/announce') return { passkey: undefined };
+  if (path.startsWith('/announce/')) {
+    const passkey = path.slice(10);
+    return passkey.length > 0 && !passkey.includes('/') ? { passkey } : undefined;
+  }
+  if (path.endsWith('/announce') && path.lastIndexOf('/', path.length - 10) === 0) {
+    const passkey = path.slice(1, -9);
+    return PASSKEY_SEGMENT.test(passkey) ? { passkey } : undefined;
+  }
+  return undefined;
+}
+
+/** The announce routes, to join with `app.route('/', ...)`. */
+export function announceRoutes(announce: Announcer): Hono<TrackerEnv> {
+  const handle = (c: Context<TrackerEnv>): Response | Promise<Response> => {
+    const body = announce(incomingOf(c), c.req.param('passkey'));
+    return body instanceof Promise ? body.then(textResponse) : textResponse(body);
   };
 
   // `/<passkey>/announce` too: clients derive the scrape URL by replacing a final "announce" (BEP 48).

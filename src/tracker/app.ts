@@ -8,7 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { VerifyPool } from '../receipts/index.ts';
 import type { Store } from '../store/index.ts';
 import { configRoutes } from './admin.ts';
-import { announceRoutes } from './announce.ts';
+import { type Announcer, announceRoutes, createAnnouncer } from './announce.ts';
 import type { TrackerConfig } from './config.ts';
 import { closedHooks, openHooks, type TrackerHooks } from './hooks.ts';
 import type { TrackerEnv } from './query.ts';
@@ -38,8 +38,18 @@ export interface CreateAppOptions {
   };
 }
 
+/** The app and what a server's fast path shares with it. */
+export interface TrackerApp {
+  app: Hono<TrackerEnv>;
+  swarms: Swarms;
+  /** The announce logic behind the announce routes. */
+  announce: Announcer;
+  /** The request counters behind `/metrics`. */
+  counter: RequestCounter;
+}
+
 /** Build the tracker app and the swarms it serves. */
-export function createApp(options: CreateAppOptions): { app: Hono<TrackerEnv>; swarms: Swarms } {
+export function createApp(options: CreateAppOptions): TrackerApp {
   // POST /config changes settings in place; a frozen config (from resolveConfig) gets a live copy.
   const config = Object.isFrozen(options.config) ? { ...options.config } : (options.config as TrackerConfig);
   const swarms = options.swarms ?? new Swarms(config);
@@ -49,7 +59,8 @@ export function createApp(options: CreateAppOptions): { app: Hono<TrackerEnv>; s
   const app = new Hono<TrackerEnv>();
   const counter = new RequestCounter();
   app.use(counter.middleware());
-  app.route('/', announceRoutes({ config, swarms, hooks, clock }));
+  const announce = createAnnouncer({ config, swarms, hooks, clock });
+  app.route('/', announceRoutes(announce));
   app.route('/', scrapeRoutes({ swarms, clock }));
   if (options.pbts) {
     const deps = { ...options.pbts, config, swarms, now: () => clock() * 1000 };
@@ -68,5 +79,5 @@ export function createApp(options: CreateAppOptions): { app: Hono<TrackerEnv>; s
     console.error(err);
     return c.json({ error: 'internal server error' }, 500);
   });
-  return { app, swarms };
+  return { app, swarms, announce, counter };
 }

@@ -20,7 +20,12 @@ const HEADERS = { 'Content-Type': 'text/plain' } as const;
 
 /** HTTP 200 `text/plain` response carrying the bencoded `dict`. */
 export function bencodedResponse(dict: { readonly [key: string]: BencodeValue | undefined }): Response {
-  return new Response(encode(dict), { status: 200, headers: HEADERS });
+  return textResponse(encode(dict));
+}
+
+/** HTTP 200 `text/plain` response carrying an already bencoded body. */
+export function textResponse(body: Buffer): Response {
+  return new Response(body, { status: 200, headers: HEADERS });
 }
 
 /**

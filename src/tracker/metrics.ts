@@ -25,9 +25,15 @@ export class RequestCounter {
       const path = c.req.path;
       const end = path.indexOf('/', 1);
       const route = end === -1 ? path.slice(1) : path.slice(1, end);
-      const key = `route="${KNOWN_ROUTES.has(route) ? route : 'other'}",status="${c.res.status}"`;
-      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+      // `/<passkey>/announce` counts as an announce.
+      this.count(path.endsWith('/announce') ? 'announce' : route, c.res.status);
     };
+  }
+
+  /** Counts one request of `route` (its first path segment) answered with `status`. */
+  count(route: string, status: number): void {
+    const key = `route="${KNOWN_ROUTES.has(route) ? route : 'other'}",status="${status}"`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
   /** Prometheus text lines of the counters. */

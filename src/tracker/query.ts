@@ -41,8 +41,15 @@ export interface ScrapeQuery {
 
 /** Bindings the routes read: `incoming` from @hono/node-server, or `remoteAddress` injected by tests. */
 export interface TrackerBindings {
-  incoming?: { url?: string; socket: { remoteAddress?: string | undefined }; headers: Record<string, string | string[] | undefined> };
+  incoming?: Incoming;
   remoteAddress?: string;
+}
+
+/** The parts of Node's `IncomingMessage` the BitTorrent routes read. */
+export interface Incoming {
+  url?: string;
+  socket: { remoteAddress?: string | undefined };
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** The Hono environment of the tracker routes. */
@@ -65,7 +72,11 @@ export function isFailure(value: object): value is TrackerFailure {
  * normalised), else from the URL (tests through `app.request()`).
  */
 export function rawQuery(c: Context<TrackerEnv>): string {
-  const target = c.env?.incoming?.url ?? c.req.url;
+  return queryOf(c.env?.incoming?.url ?? c.req.url);
+}
+
+/** The query string of a request target (`/path?query#fragment`), not decoded. */
+export function queryOf(target: string): string {
   const start = target.indexOf('?');
   if (start === -1) return '';
   const hash = target.indexOf('#', start);
@@ -216,13 +227,31 @@ export function parseScrapeQuery(query: string): ScrapeQuery | TrackerFailure {
  * Undefined when no address is known (a test that injected none).
  */
 export function clientAddress(c: Context<TrackerEnv>, trust: ProxyTrust): string | undefined {
+  return incomingAddress(incomingOf(c), trust);
+}
+
+/**
+ * The request as Node shows it: the served `IncomingMessage`, or one rebuilt from the Fetch
+ * request and the injected `remoteAddress` for `app.request()` tests.
+ */
+export function incomingOf(c: Context<TrackerEnv>): Incoming {
   const incoming = c.env?.incoming;
-  const raw = incoming !== undefined ? incoming.socket.remoteAddress : c.env?.remoteAddress;
+  if (incoming !== undefined) return incoming;
+  return {
+    url: c.req.url,
+    socket: { remoteAddress: c.env?.remoteAddress },
+    headers: Object.fromEntries(c.req.raw.headers),
+  };
+}
+
+/** The client's address from the socket, or from proxy headers when the socket peer is trusted. */
+export function incomingAddress(incoming: Incoming, trust: ProxyTrust): string | undefined {
+  const raw = incoming.socket.remoteAddress;
   if (raw === undefined) return undefined;
   const socket = normalizeAddress(raw);
   if (socket === undefined || !trust.trusts(socket)) return socket;
 
-  const forwarded = header(c, 'x-forwarded-for');
+  const forwarded = header(incoming, 'x-forwarded-for');
   if (forwarded !== undefined) {
     const hops = forwarded.split(',');
     // Walk from the nearest hop back; the first address not a trusted proxy is the client.
@@ -235,7 +264,7 @@ export function clientAddress(c: Context<TrackerEnv>, trust: ProxyTrust): string
       vouched = hop;
     }
   }
-  const real = header(c, 'x-real-ip');
+  const real = header(incoming, 'x-real-ip');
   if (real !== undefined) return normalizeAddress(real.trim()) ?? socket;
   return socket;
 }
@@ -271,9 +300,7 @@ export function normalizeAddress(address: string): string | undefined {
   return bare;
 }
 
-function header(c: Context<TrackerEnv>, name: string): string | undefined {
-  const incoming = c.env?.incoming;
-  if (incoming === undefined) return c.req.header(name);
+function header(incoming: Incoming, name: string): string | undefined {
   const value = incoming.headers[name];
   return Array.isArray(value) ? value.join(',') : value;
 }

@@ -34,6 +34,17 @@ export const EXPERIMENTS: Record<string, { summary: string; flags: Record<string
       backends: { env: 'PBTS_BACKENDS', kind: 'list', arg: 'NAME', help: 'BLS backends to measure (default blst noble)' },
     },
   },
+  tee: {
+    summary: 'key derivation regular vs dstack SDK, quote generation (simulator), quote verification warm/cold',
+    flags: {
+      iterations: { env: 'PBTS_ITERATIONS', kind: 'value', help: 'key derivation and quote generation samples (default 100)' },
+      'verify-iterations': {
+        env: 'PBTS_VERIFY_ITERATIONS',
+        kind: 'value',
+        help: 'verification samples per case, and cold runs (default 10)',
+      },
+    },
+  },
   load: {
     summary: 'tracker capacity with concurrent clients, announces vs receipt reports, against bittorrent-tracker',
     flags: {

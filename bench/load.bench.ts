@@ -191,7 +191,7 @@ function describeSetup(s: Session): LoadConfig {
       warmup_announces: withAnnounces ? peers : 0,
     },
     generator: {
-      tool: `autocannon ${version('autocannon')}`,
+      tool: 'own HTTP/1.1 keep-alive client (bench/load/http-load.ts)',
       process: 'one Node process (bench/load/generator.ts)',
       pipelining: 1,
       timeout_s: REQUEST_TIMEOUT_S,

@@ -1,16 +1,16 @@
 /**
  * The load experiment's load generator, in its own process: `node --import tsx
- * bench/load/generator.ts`. It reads one JSON command per line on stdin, drives autocannon
- * against a loopback tracker and answers one JSON line on stdout. It times every request itself
- * (autocannon's histogram keeps whole milliseconds and has no p95) and checks every announce
- * body, since trackers answer refusals with HTTP 200 and a bencoded failure reason.
+ * bench/load/generator.ts`. It reads one JSON command per line on stdin, drives the load engine
+ * of http-load.ts against a loopback tracker and answers one JSON line on stdout. It times every
+ * request (from writing it to the last byte of its response, exact to the microsecond) and checks
+ * every announce body, since trackers answer refusals with HTTP 200 and a bencoded failure reason.
  * @module
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import autocannon from 'autocannon';
 import { type LoadStats, type ReportStats, loopbackBase } from '../../src/bench/experiments/load.ts';
 import { summarize } from '../../src/bench/stats.ts';
+import { type HttpLoad, type HttpLoadOptions, TIMEOUT_MESSAGE, encodeGet, encodePost, runHttpLoad } from './http-load.ts';
 import { type AnnounceSpec, REQUEST_TIMEOUT_S, announcePaths } from './workload.ts';
 
 /** An announce load: `amount` requests, or until stopped when `amount` is absent. */
@@ -78,7 +78,7 @@ class Recorder {
   error(error: Error): void {
     if (!this.open) return;
     this.errors++;
-    if (error.message === 'request timed out') this.timeouts++;
+    if (error.message === TIMEOUT_MESSAGE) this.timeouts++;
   }
 
   failure(): void {
@@ -116,94 +116,109 @@ class Recorder {
   }
 }
 
-/** A started autocannon load and the promise of its end. */
+/** A started load and what it measured. */
 interface Running {
   recorder: Recorder;
-  instance: autocannon.Instance;
-  done: Promise<void>;
+  load: HttpLoad;
 }
 
-function start(options: autocannon.Options, recorder: Recorder): Running {
-  let instance!: autocannon.Instance;
-  const done = new Promise<void>((resolve, reject) => {
-    instance = autocannon(
-      { pipelining: 1, timeout: REQUEST_TIMEOUT_S, sampleInt: 100, ...options },
-      (error) => (error ? reject(error) : resolve()),
-    );
+/** Where a load goes: connect address, and the Host header its requests carry. */
+interface Target {
+  host: string;
+  port: number;
+  /** The Host header, e.g. `127.0.0.1:8080`. */
+  header: string;
+}
+
+function targetOf(raw: string): Target {
+  const url = new URL(loopbackBase(raw));
+  // URL keeps IPv6 hosts in brackets; net.connect wants them bare.
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80), header: url.host };
+}
+
+/** Starts a load whose every response and error goes to `recorder`; `check` sees each body. */
+function start(
+  target: Target,
+  options: Pick<HttpLoadOptions, 'connections' | 'amount' | 'maxSeconds' | 'next'>,
+  recorder: Recorder,
+  check?: (body: Buffer) => void,
+): Running {
+  const load = runHttpLoad({
+    host: target.host,
+    port: target.port,
+    timeoutMs: REQUEST_TIMEOUT_S * 1000,
+    ...options,
+    onResponse: (_client, status, body, ms) => {
+      recorder.response(status, ms);
+      check?.(body);
+    },
+    onError: (_client, error) => recorder.error(error),
   });
   recorder.begin();
-  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => recorder.response(status, ms));
-  instance.on('reqError', (error: Error) => recorder.error(error));
-  return { recorder, instance, done };
+  return { recorder, load };
 }
 
-const reportSets = new Map<string, string[]>();
+/** Closes the window of a finished load: at its last response, or now when it hit the cap. */
+function settle({ recorder, load }: Running): void {
+  if (load.capped) recorder.capped = true;
+  recorder.close(!load.capped);
+}
+
+/** Report bodies loaded by `load-reports`, by set; each is sent once. */
+const reportSets = new Map<string, Buffer[]>();
 
 /**
  * The announce requests of each client: client c announces for peers c, c + n, c + 2n, ... (n
- * clients) in turn, so together they rotate over every peer and torrent. Each client's requests
- * are built once (autocannon then reuses their bytes): building a request per send costs the
- * generator as much CPU as the rest of a request.
+ * clients) in turn, so together they rotate over every peer and torrent. Each request is encoded
+ * once and its bytes reused: building a request per send costs the generator more CPU than
+ * sending it.
  */
-function clientRequests(load: AnnounceLoad): autocannon.Request[][] {
+function clientRequests(target: Target, load: AnnounceLoad): Buffer[][] {
   const { peers, path } = announcePaths(load.workload);
   const groups = Math.min(load.clients, peers);
   return Array.from({ length: load.clients }, (_, c) => {
-    const requests: autocannon.Request[] = [];
-    for (let p = c % groups; p < peers; p += groups) requests.push({ path: path(p, load.started === true) });
+    const requests: Buffer[] = [];
+    for (let p = c % groups; p < peers; p += groups) requests.push(encodeGet(path(p, load.started === true), target.header));
     return requests;
   });
 }
 
-function announceLoad(target: string, load: AnnounceLoad, duration: number): Running {
-  const perClient = clientRequests(load);
-  let next = 0;
+function announceLoad(target: Target, load: AnnounceLoad, maxSeconds: number): Running {
+  const perClient = clientRequests(target, load);
+  const sent = new Array<number>(load.clients).fill(0);
   const recorder = new Recorder();
   return start(
+    target,
     {
-      url: target,
       connections: load.clients,
-      ...(load.amount === undefined ? { duration } : { amount: load.amount }),
-      requests: [perClient[0]![0]!],
-      setupClient: (client) => client.setRequests(perClient[next++ % perClient.length]!),
-      verifyBody: (body) => {
-        if (!body.includes('failure reason')) return true;
-        recorder.failure();
-        return false;
+      amount: load.amount,
+      maxSeconds,
+      next: (client) => {
+        const requests = perClient[client]!;
+        return requests[sent[client]!++ % requests.length];
       },
     },
     recorder,
+    (body) => {
+      if (body.includes('failure reason')) recorder.failure();
+    },
   );
 }
 
-function reportLoad(target: string, load: ReportLoad, onExhausted: () => void): Running {
-  const bodies = reportSets.get(load.key);
-  if (!bodies) throw new Error(`no report set "${load.key}" loaded`);
-  reportSets.delete(load.key);
-  let next = 0;
+/** The requests of report set `key`, encoded before any window opens; the set is used up. */
+function reportRequests(target: Target, key: string): Buffer[] {
+  const bodies = reportSets.get(key);
+  if (!bodies) throw new Error(`no report set "${key}" loaded`);
+  reportSets.delete(key);
+  return bodies.map((body) => encodePost('/report', target.header, body));
+}
+
+function reportLoad(target: Target, load: ReportLoad, requests: Buffer[], maxSeconds: number): Running {
+  // `amount` and one shared cursor send each report exactly once: a replay is refused (409) and measures nothing.
+  let cursor = 0;
   return start(
-    {
-      url: target,
-      connections: load.clients,
-      amount: bodies.length,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      requests: [
-        {
-          setupRequest: (request) => {
-            const body = bodies[next++];
-            // Never replay a report: a replay is refused (409) and measures nothing.
-            if (body === undefined) {
-              onExhausted();
-              return { ...request, method: 'GET', path: '/health', body: '' };
-            }
-            request.path = '/report';
-            request.body = body;
-            return request;
-          },
-        },
-      ],
-    },
+    target,
+    { connections: load.clients, amount: requests.length, maxSeconds, next: () => requests[cursor++] },
     new Recorder(),
   );
 }
@@ -221,17 +236,6 @@ function reportStats(recorder: Recorder, receiptsPerReport: number): Omit<Report
   };
 }
 
-/** Stops `running` after `seconds`, marking it capped; returns the timer to clear. */
-function cap(seconds: number, ...running: Running[]): NodeJS.Timeout {
-  return setTimeout(() => {
-    for (const { recorder, instance } of running) {
-      recorder.capped = true;
-      recorder.close(false);
-      instance.stop();
-    }
-  }, seconds * 1000);
-}
-
 async function measure(run: () => Promise<Omit<GeneratorResult, 'cpu_s'>>): Promise<GeneratorResult> {
   const cpu = process.cpuUsage();
   const result = await run();
@@ -247,47 +251,43 @@ async function execute(command: GeneratorCommand): Promise<GeneratorResult | und
       if (lines.length !== wanted) throw new Error(`signed ${lines.length} reports, expected ${wanted}`);
       let offset = 0;
       for (const set of command.sets) {
-        reportSets.set(set.key, lines.slice(offset, offset + set.count));
+        reportSets.set(set.key, lines.slice(offset, offset + set.count).map((line) => Buffer.from(line)));
         offset += set.count;
       }
       return undefined;
     }
     case 'announce': {
-      const target = loopbackBase(command.target);
+      const target = targetOf(command.target);
       return measure(async () => {
         const running = announceLoad(target, command.load, command.maxSeconds);
-        const timer = cap(command.maxSeconds, running);
-        await running.done.finally(() => clearTimeout(timer));
-        running.recorder.close(true);
+        await running.load.done;
+        settle(running);
         return { announce: running.recorder.stats() };
       });
     }
     case 'reports': {
-      const target = loopbackBase(command.target);
+      const target = targetOf(command.target);
       return measure(async () => {
-        let exhausted = false;
-        const running = reportLoad(target, command.load, () => (exhausted = true));
-        const timer = cap(command.maxSeconds, running);
-        await running.done.finally(() => clearTimeout(timer));
-        running.recorder.close(true);
-        if (exhausted) throw new Error('ran out of pre-signed reports (a replay would be refused)');
+        const running = reportLoad(target, command.load, reportRequests(target, command.load.key), command.maxSeconds);
+        await running.load.done;
+        settle(running);
         return { reports: reportStats(running.recorder, command.load.receiptsPerReport) };
       });
     }
     case 'mixed': {
-      const target = loopbackBase(command.target);
+      const target = targetOf(command.target);
       return measure(async () => {
-        let exhausted = false;
+        const requests = reportRequests(target, command.reports.key);
         const announces = announceLoad(target, { ...command.announce, amount: undefined }, command.maxSeconds);
-        const reports = reportLoad(target, command.reports, () => (exhausted = true));
-        const timer = cap(command.maxSeconds, announces, reports);
+        const reports = reportLoad(target, command.reports, requests, command.maxSeconds);
         // The window is the reports' run: announces after the last report are not counted.
-        await reports.done.finally(() => clearTimeout(timer));
-        reports.recorder.close(true);
+        await reports.load.done;
+        settle(reports);
+        if (reports.load.capped) announces.recorder.capped = true;
         announces.recorder.close(false);
-        announces.instance.stop();
-        await announces.done;
-        if (exhausted) throw new Error('ran out of pre-signed reports (a replay would be refused)');
+        announces.load.stop();
+        await announces.load.done;
+        if (announces.load.capped) announces.recorder.capped = true;
         return {
           announce: announces.recorder.stats(),
           reports: reportStats(reports.recorder, command.reports.receiptsPerReport),

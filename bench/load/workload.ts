@@ -16,7 +16,7 @@ import {
 
 /** Peers each announce asks for (the default of both trackers, sent explicitly). */
 export const NUMWANT = 50;
-/** The generator's per-request timeout, seconds (autocannon's default). */
+/** The generator's per-request timeout, seconds. */
 export const REQUEST_TIMEOUT_S = 10;
 /** Signed size of every receipt's piece. */
 export const PIECE_SIZE = 256 * 1024;

@@ -79,7 +79,7 @@ const CONFIG: LoadConfig = {
   tracker: { url: 'http://127.0.0.1:4000', started_by_bench: true, mode: 'private', verify_workers: 2 },
   peer_tracker: { name: 'bittorrent-tracker', version: '11.2.3', url: 'http://127.0.0.1:4001' },
   workload: { torrents: 1_000, peers: 20_000, users: 100, numwant: 50, piece_size: 262_144, warmup_announces: 20_000 },
-  generator: { tool: 'autocannon 9.0.0', process: 'one Node process (bench/load/generator.ts)', pipelining: 1, timeout_s: 10 },
+  generator: { tool: 'own HTTP/1.1 keep-alive client (bench/load/http-load.ts)', process: 'one Node process (bench/load/generator.ts)', pipelining: 1, timeout_s: 10 },
   cores: 2,
 };
 
@@ -100,7 +100,7 @@ describe('summarizeLoad', () => {
     expect(text).toContain('[PASS] announce_p99: 8.00 ms');
     expect(text).toContain('[PASS] verified_receipts_per_s: 3,000 receipts/s');
     expect(text).toContain('[PASS] announce_p99_during_receipts: 9.50 ms');
-    expect(text).toContain('Load generator: one Node process (bench/load/generator.ts), autocannon 9.0.0');
+    expect(text).toContain('Load generator: one Node process (bench/load/generator.ts), own HTTP/1.1 keep-alive client (bench/load/http-load.ts)');
     expect(text).toContain("shares this machine's 2 cores");
 
     const results = json.results as Record<string, Record<string, LoadStats>>;

@@ -78,7 +78,7 @@ export function reportsPerRun(options: Pick<LoadOptions, 'requests' | 'maxReport
   return Math.max(clients, Math.min(clients * options.requests, options.maxReports));
 }
 
-/** Announces of one announce run: at least one per client (autocannon's rule). */
+/** Announces of one announce run: at least one per client. */
 export function announcesPerRun(options: Pick<LoadOptions, 'announces'>, clients: number): number {
   return Math.max(clients, options.announces);
 }
@@ -121,7 +121,7 @@ export function loopbackBase(raw: string, what = 'tracker URL'): string {
   return `http://${host}${url.port ? `:${url.port}` : ''}`;
 }
 
-/** Latency and outcome counts of one load (one autocannon instance) over its measured window. */
+/** Latency and outcome counts of one load over its measured window. */
 export interface LoadStats {
   /** Responses received in the window. */
   requests: number;
@@ -530,7 +530,7 @@ export function summarizeLoad(_benchmarks: ReadonlyMap<string, Summary>, extras:
   lines.push('COMPARISON SUMMARY', '', comparisonSummary(runs, clients), '');
   lines.push(
     'Latency: per request, from writing it to the last byte of its response, over every response (exact',
-    'percentiles from all samples; autocannon\'s own histogram has 1 ms steps and no p95). Throughput:',
+    'percentiles from all samples). Throughput:',
     'responses / (first request to last response). Errors: connection errors + non-2xx + bencoded failures.',
     '',
   );

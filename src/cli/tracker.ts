@@ -3,6 +3,9 @@
  * @module
  */
 import { parseArgs } from 'node:util';
+import { type Address, isAddress } from 'viem';
+import { chainAccountFromKey } from '../chain/clients.ts';
+import type { ChainSetup } from '../chain/setup.ts';
 import { isBackendName } from '../receipts/index.ts';
 import { publicConfig } from '../tracker/admin.ts';
 import { startTracker } from '../tracker/server.ts';
@@ -21,13 +24,59 @@ export const TRACKER_USAGE = `Usage: pbts tracker [options]
   --interval S          announce interval in seconds (default 1800)
   --trust-proxy IPS     honour X-Forwarded-For from these proxies (comma-separated)
   --verify-workers N    BLS verification threads (default: CPU count)
-  --backend NAME        BLS backend: blst (default) or noble              [PBTS_BLS_BACKEND]`;
+  --backend NAME        BLS backend: blst (default) or noble              [PBTS_BLS_BACKEND]
+
+Chain (reputation committed to a Reputation contract through a durable outbox):
+  --chain WHERE         embedded (default: Anvil under the data dir, contract deployed at start),
+                        none, or an RPC URL of an external node           [PBTS_CHAIN]
+  --factory ADDR        ReputationFactory on the external chain (POST /chain/init uses it)
+                                                                          [PBTS_FACTORY]
+  --chain-key HEX       the tracker's chain private key; required with an RPC URL, optional
+                        with embedded (default: Anvil's dev account 0); prefer the variable
+                                                                          [PBTS_CHAIN_KEY]
+  --chain-batch-size N  most outbox entries per batch transaction (default 100)
+  --chain-batch-ms MS   longest an entry waits for its batch to fill (default 1000)
+  --chain-retry-ms MS   cap of the retry backoff after chain errors (default 2000)`;
 
 function number(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value)) throw new Error(`--${name} must be a number, got "${text}"`);
   return value;
+}
+
+/** The chain settings of the command line; the key is parsed here and never printed. */
+function chainSetup(values: {
+  chain: string;
+  factory?: string;
+  'chain-key'?: string;
+  'chain-batch-size'?: string;
+  'chain-batch-ms'?: string;
+  'chain-retry-ms'?: string;
+}): ChainSetup | undefined {
+  if (values.chain === 'none') return undefined;
+  const tuning = {
+    batchSize: number('chain-batch-size', values['chain-batch-size']),
+    batchDelayMs: number('chain-batch-ms', values['chain-batch-ms']),
+    retryMaxMs: number('chain-retry-ms', values['chain-retry-ms']),
+  };
+  const key = values['chain-key'] || undefined;
+  if (values.factory !== undefined && !isAddress(values.factory, { strict: false })) {
+    throw new Error('--factory must be a 20-byte hex address');
+  }
+  if (values.chain === 'embedded') {
+    if (values.factory !== undefined) throw new Error('--factory is for an external chain; the embedded chain deploys its own');
+    return { mode: 'embedded', account: key === undefined ? undefined : chainAccountFromKey(key), tuning };
+  }
+  if (!/^https?:\/\//.test(values.chain)) throw new Error('--chain must be embedded, none, or an http(s) RPC URL');
+  if (key === undefined) throw new Error('an external chain needs the tracker\'s key: set PBTS_CHAIN_KEY (or --chain-key)');
+  return {
+    mode: 'external',
+    rpcUrl: values.chain,
+    account: chainAccountFromKey(key),
+    factory: values.factory as Address | undefined,
+    tuning,
+  };
 }
 
 /** `pbts tracker`; resolves when the tracker has shut down. */
@@ -48,6 +97,12 @@ export async function runTracker(argv: string[]): Promise<number> {
       'trust-proxy': { type: 'string' },
       'verify-workers': { type: 'string' },
       backend: { type: 'string', default: process.env.PBTS_BLS_BACKEND ?? 'blst' },
+      chain: { type: 'string', default: process.env.PBTS_CHAIN ?? 'embedded' },
+      factory: { type: 'string', default: process.env.PBTS_FACTORY },
+      'chain-key': { type: 'string', default: process.env.PBTS_CHAIN_KEY },
+      'chain-batch-size': { type: 'string' },
+      'chain-batch-ms': { type: 'string' },
+      'chain-retry-ms': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -57,7 +112,10 @@ export async function runTracker(argv: string[]): Promise<number> {
   }
   if (values.mode !== 'private' && values.mode !== 'open') throw new Error('--mode must be private or open');
   if (!isBackendName(values.backend)) throw new Error('--backend must be blst or noble');
+  const chain = chainSetup(values);
   const tracker = await startTracker({
+    chain,
+    log: (line) => console.log(line),
     port: number('port', values.port),
     host: values.host,
     verifyWorkers: number('verify-workers', values['verify-workers']),
@@ -80,6 +138,12 @@ export async function runTracker(argv: string[]): Promise<number> {
       `BLS ${values.backend}, admin routes ${settings.admin_routes ? 'enabled' : 'disabled'})`,
   );
   console.log(`announce URL: ${tracker.url}/announce${settings.mode === 'private' ? '/<passkey>' : ''}`);
+  const status = tracker.chain?.status();
+  console.log(
+    status === undefined
+      ? 'chain: none (reputation stays in the store; the outbox keeps it for a chain to come)'
+      : `chain: ${status.mode} at ${status.rpc_url}, account ${status.account}, contract ${status.contract ?? 'not yet created'}`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       console.log(`${signal} received, shutting down`);

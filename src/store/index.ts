@@ -1,6 +1,6 @@
 /**
- * Storage: users, spent receipt ids and the report ledger behind the {@link Store} interface,
- * on embedded SQLite.
+ * Storage: users, spent receipt ids, the report ledger and the chain outbox behind the
+ * {@link Store} interface, on embedded SQLite.
  * @module
  */
 export * from './types.ts';

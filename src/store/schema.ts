@@ -30,6 +30,53 @@ export const MIGRATIONS: readonly string[] = [
     applied_at     INTEGER NOT NULL
   );
   `,
+  // 2: the chain outbox. Every registration and verified report adds entries in the transaction
+  // that creates the user or applies the report; the sync cuts them into sequenced batches.
+  // Users registered before this version enter the outbox with their totals, so the chain gets them.
+  `
+  ALTER TABLE users ADD COLUMN chain_uploaded INTEGER NOT NULL DEFAULT 0 CHECK (chain_uploaded >= 0);
+  ALTER TABLE users ADD COLUMN chain_downloaded INTEGER NOT NULL DEFAULT 0 CHECK (chain_downloaded >= 0);
+  CREATE TABLE chain_batches (
+    sequence     INTEGER PRIMARY KEY CHECK (sequence >= 1),
+    entries      INTEGER NOT NULL CHECK (entries >= 1),
+    created_at   INTEGER NOT NULL,
+    tx_hash      TEXT,
+    block_number INTEGER,
+    confirmed_at INTEGER
+  );
+  CREATE TABLE chain_outbox (
+    entry_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id    TEXT    NOT NULL REFERENCES users (user_id),
+    kind       TEXT    NOT NULL CHECK (kind IN ('register', 'update')),
+    uploaded   INTEGER NOT NULL CHECK (uploaded >= 0),
+    downloaded INTEGER NOT NULL CHECK (downloaded >= 0 AND (kind = 'update' OR downloaded = 0)),
+    sequence   INTEGER REFERENCES chain_batches (sequence)
+  );
+  -- Serves both "oldest entries not yet in a batch" (sequence IS NULL) and "entries of batch n".
+  CREATE INDEX chain_outbox_by_batch ON chain_outbox (sequence);
+  CREATE TABLE chain_state (
+    id                 INTEGER PRIMARY KEY CHECK (id = 1),
+    factory            TEXT,
+    contract           TEXT,
+    referrer           TEXT,
+    confirmed_sequence INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT INTO chain_state (id) VALUES (1);
+  CREATE TABLE chain_migrations (
+    user_id     TEXT    PRIMARY KEY,
+    contract    TEXT    NOT NULL,
+    status      TEXT    NOT NULL CHECK (status IN ('pending', 'done')),
+    public_key  BLOB    CHECK (public_key IS NULL OR length(public_key) = 48),
+    uploaded    INTEGER,
+    downloaded  INTEGER,
+    tx_hash     TEXT,
+    migrated_at INTEGER
+  );
+  INSERT INTO chain_outbox (user_id, kind, uploaded, downloaded)
+    SELECT user_id, 'register', uploaded, 0 FROM users ORDER BY created_at, rowid;
+  INSERT INTO chain_outbox (user_id, kind, uploaded, downloaded)
+    SELECT user_id, 'update', 0, downloaded FROM users WHERE downloaded > 0 ORDER BY created_at, rowid;
+  `,
 ];
 
 /** Schema version this code writes and reads. */

@@ -1,12 +1,14 @@
 /**
  * The {@link Store} on embedded SQLite (better-sqlite3): one file `<dataDir>/pbts.sqlite` in WAL
- * mode, every statement prepared once, every report applied in one IMMEDIATE transaction.
+ * mode, every statement prepared once, every registration and report applied in one IMMEDIATE
+ * transaction together with its chain outbox entries.
  * @module
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { SqliteOutbox } from './outbox.ts';
 import { migrate } from './schema.ts';
 import {
   AlreadySpentError,
@@ -37,6 +39,8 @@ interface UserRow {
   passkey: string;
   uploaded: number;
   downloaded: number;
+  chain_uploaded: number;
+  chain_downloaded: number;
   created_at: number;
 }
 
@@ -48,7 +52,7 @@ interface LedgerRow {
   applied_at: number;
 }
 
-const USER_COLUMNS = 'user_id, public_key, passkey, uploaded, downloaded, created_at';
+const USER_COLUMNS = 'user_id, public_key, passkey, uploaded, downloaded, chain_uploaded, chain_downloaded, created_at';
 
 function toUser(row: UserRow): UserRecord {
   return {
@@ -57,6 +61,8 @@ function toUser(row: UserRow): UserRecord {
     passkey: row.passkey,
     uploaded: row.uploaded,
     downloaded: row.downloaded,
+    chainUploaded: row.chain_uploaded,
+    chainDownloaded: row.chain_downloaded,
     createdAt: row.created_at,
   };
 }
@@ -86,6 +92,7 @@ export function openStore(options: StoreOptions): Store {
 }
 
 class SqliteStore implements Store {
+  readonly outbox: SqliteOutbox;
   private readonly insertUser;
   private readonly selectById;
   private readonly selectByKey;
@@ -100,13 +107,16 @@ class SqliteStore implements Store {
   private readonly countSpent;
   private readonly countReports;
   private readonly applyTransaction;
+  private readonly createTransaction;
 
   constructor(
     private readonly db: Database.Database,
     readonly schemaVersion: number,
   ) {
-    this.insertUser = db.prepare<[string, Uint8Array, string, number, number]>(
-      'INSERT INTO users (user_id, public_key, passkey, uploaded, created_at) VALUES (?, ?, ?, ?, ?)',
+    this.outbox = new SqliteOutbox(db);
+    this.insertUser = db.prepare<[string, Uint8Array, string, number, number, number, number, number]>(
+      `INSERT INTO users (user_id, public_key, passkey, uploaded, downloaded, chain_uploaded, chain_downloaded, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.selectById = db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE user_id = ?`);
     this.selectByKey = db.prepare<[Uint8Array], UserRow>(
@@ -139,12 +149,12 @@ class SqliteStore implements Store {
     this.countSpent = db.prepare<[], number>('SELECT count(*) FROM spent').pluck();
     this.countReports = db.prepare<[], number>('SELECT count(*) FROM reports').pluck();
     this.applyTransaction = db.transaction((report: ReportInput) => this.applyInTransaction(report));
+    this.createTransaction = db.transaction((user: NewUser) => this.createInTransaction(user));
   }
 
   createUser(user: NewUser): UserRecord {
-    const passkey = randomBytes(16).toString('hex');
     try {
-      this.insertUser.run(user.userId, user.publicKey, passkey, user.uploaded ?? 0, user.now ?? Date.now());
+      this.createTransaction.immediate(user);
     } catch (error) {
       if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         throw new DuplicateUserError('user_id');
@@ -154,6 +164,7 @@ class SqliteStore implements Store {
       }
       throw error;
     }
+    this.outbox.notify();
     return this.userById(user.userId)!;
   }
 
@@ -175,7 +186,9 @@ class SqliteStore implements Store {
   applyReport(report: ReportInput): ReportOutcome {
     // IMMEDIATE takes the write lock before the first read, so no other connection can spend
     // an id between our check and our insert.
-    return this.applyTransaction.immediate(report);
+    const outcome = this.applyTransaction.immediate(report);
+    this.outbox.notify();
+    return outcome;
   }
 
   isSpent(id: Uint8Array): boolean {
@@ -203,6 +216,29 @@ class SqliteStore implements Store {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * Body of {@link createUser}: the user row and its registration entry, or, for a user migrated
+   * on chain from the referrer, the migrated totals, which the chain already holds.
+   */
+  private createInTransaction(user: NewUser): void {
+    const passkey = randomBytes(16).toString('hex');
+    const now = user.now ?? Date.now();
+    const migration = this.outbox.migrationOf(user.userId);
+    if (migration === undefined) {
+      const uploaded = user.uploaded ?? 0;
+      this.insertUser.run(user.userId, user.publicKey, passkey, uploaded, 0, 0, 0, now);
+      this.outbox.recordRegistration(user.userId, uploaded);
+      return;
+    }
+    // On chain the id is bound to the migrated key; another key (or a migration still in flight)
+    // would make the chain and the store disagree about who this user is.
+    if (migration.status !== 'done' || !Buffer.from(user.publicKey).equals(migration.public_key!)) {
+      throw new DuplicateUserError('user_id');
+    }
+    const { uploaded, downloaded } = migration as { uploaded: number; downloaded: number };
+    this.insertUser.run(user.userId, user.publicKey, passkey, uploaded, downloaded, uploaded, downloaded, now);
   }
 
   /** Body of {@link applyReport}; any throw rolls the whole report back. */
@@ -236,7 +272,11 @@ class SqliteStore implements Store {
       creditedBytes += receipt.pieceSize;
     });
     this.moveBytes.run(creditedBytes, 0, sender.userId);
-    for (const { user, bytes } of receivers.values()) this.moveBytes.run(0, bytes, user.userId);
+    this.outbox.recordUpdate(sender.userId, creditedBytes, 0);
+    for (const { user, bytes } of receivers.values()) {
+      this.moveBytes.run(0, bytes, user.userId);
+      this.outbox.recordUpdate(user.userId, 0, bytes);
+    }
     const reportId = Number(
       this.insertLedger.run(sender.userId, receipts.length, creditedBytes, report.now ?? Date.now())
         .lastInsertRowid,

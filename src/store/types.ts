@@ -1,6 +1,6 @@
 /**
  * The storage interface the tracker sees (chihaya-style): users, spent receipt ids, the report
- * ledger. One implementation, {@link openStore} on SQLite; routes depend on this interface only.
+ * ledger, the chain outbox. One implementation, {@link openStore} on SQLite; routes depend on this interface only.
  * @module
  */
 
@@ -16,6 +16,10 @@ export interface UserRecord {
   uploaded: number;
   /** Bytes debited as downloaded (verified receipts). */
   downloaded: number;
+  /** Part of `uploaded` in batches the chain has confirmed (the store's record, not a chain read). */
+  chainUploaded: number;
+  /** Part of `downloaded` in batches the chain has confirmed. */
+  chainDownloaded: number;
   /** Registration time, unix milliseconds. */
   createdAt: number;
 }
@@ -106,10 +110,117 @@ export interface Store {
   ledger(limit?: number): LedgerEntry[];
   /** Counters over the whole store. */
   stats(): StoreStats;
+  /** The chain outbox, filled by {@link createUser} and {@link applyReport} in their transactions. */
+  readonly outbox: Outbox;
   /** Schema version of the open database. */
   readonly schemaVersion: number;
   /** Closes the database; the store is unusable afterwards. */
   close(): void;
+}
+
+/** One outbox entry: a registration or a change of one user's totals, waiting for the chain. */
+export interface OutboxEntry {
+  entryId: number;
+  userId: string;
+  /** `register` carries the user's key and initial `uploaded`; `update` adds to the totals. */
+  kind: 'register' | 'update';
+  /** The user's 48-byte BLS public key. */
+  publicKey: Uint8Array;
+  uploaded: number;
+  downloaded: number;
+}
+
+/** A batch of outbox entries under one sequence number, persisted before it is sent. */
+export interface ChainBatch {
+  sequence: number;
+  entries: number;
+  /** Unix milliseconds. */
+  createdAt: number;
+  /** Transaction that applied it, once confirmed (null when found applied during recovery). */
+  txHash: string | null;
+  blockNumber: number | null;
+  /** Unix milliseconds of confirmation; null while pending. */
+  confirmedAt: number | null;
+}
+
+/** The contract the outbox feeds and how far the chain has confirmed it. */
+export interface ChainState {
+  factory: string | null;
+  contract: string | null;
+  referrer: string | null;
+  /** Highest batch sequence the chain has confirmed (0: none). */
+  confirmedSequence: number;
+  /** Highest batch sequence cut (0: none). */
+  lastSequence: number;
+}
+
+/** Outbox counters for status pages. */
+export interface OutboxStats {
+  /** Entries not yet confirmed on chain (queued or in a pending batch). */
+  pendingEntries: number;
+  /** Entries not yet cut into a batch. */
+  queuedEntries: number;
+  /** Batches cut but not confirmed. */
+  pendingBatches: number;
+  confirmedSequence: number;
+}
+
+/** Where a confirmed batch landed. */
+export interface BatchProof {
+  txHash?: string;
+  blockNumber?: number;
+  /** Unix milliseconds; default now. */
+  now?: number;
+}
+
+/** A user's record copied on chain from the referrer contract by `migrateUser`. */
+export interface MigratedRecord {
+  publicKey: Uint8Array;
+  uploaded: number;
+  downloaded: number;
+  /** The migrating transaction; null when an earlier attempt landed unanswered. */
+  txHash: string | null;
+}
+
+/**
+ * The durable log of what the chain must learn, in order: entries, the batches they are cut
+ * into (each persisted before it is sent), and the confirmed sequence.
+ */
+export interface Outbox {
+  /** Entries not yet in a batch, counting at most `limit`. */
+  queued(limit: number): number;
+  /** Puts the oldest `maxEntries` queued entries in batch `lastSequence + 1`; undefined when none is queued. */
+  cutBatch(maxEntries: number, now?: number): ChainBatch | undefined;
+  /** Batch `sequence`, if cut. */
+  batch(sequence: number): ChainBatch | undefined;
+  /** Entries of batch `sequence`, in entry order. */
+  batchEntries(sequence: number): OutboxEntry[];
+  /** Lowest batch cut but not confirmed. */
+  nextUnconfirmed(): number | undefined;
+  /** Marks batch `sequence` (which must be `confirmedSequence + 1`) confirmed and adds it to users' chain figures. */
+  confirmBatch(sequence: number, proof?: BatchProof): void;
+  /** The chain lost the batches after `sequence`: un-confirms them so they are sent again; returns how many. */
+  rewind(sequence: number): number;
+  /** Contract, factory, referrer and sequences. */
+  state(): ChainState;
+  /** Records the factory that creates this tracker's contract. */
+  setFactory(factory: string): void;
+  /** Records a new contract; every batch is un-confirmed, to be applied to it from sequence 1. */
+  setContract(contract: string, referrer: string | null): void;
+  /** Counters for status pages. */
+  stats(): OutboxStats;
+  /**
+   * Reserves `userId` for a migration (registration is refused meanwhile); throws
+   * {@link DuplicateUserError} when the id is registered or already migrated. A reservation left
+   * by an attempt whose outcome was unknown is taken over.
+   */
+  beginMigration(userId: string, contract: string): void;
+  /** Records a finished migration; a later registration of `userId` with the same key takes these totals. */
+  finishMigration(userId: string, record: MigratedRecord, now?: number): void;
+  /** Releases a reservation whose migration failed. */
+  abortMigration(userId: string): void;
+  /** Calls `listener` after every commit that added entries; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
 }
 
 /** Registration refused: the user id or the public key is already registered. */

@@ -5,6 +5,8 @@
  */
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { chainRoutes, chainSamples } from '../chain/routes.ts';
+import type { ChainService } from '../chain/service.ts';
 import type { VerifyPool } from '../receipts/index.ts';
 import type { Store } from '../store/index.ts';
 import { configRoutes } from './admin.ts';
@@ -35,6 +37,8 @@ export interface CreateAppOptions {
     pool: VerifyPool;
     /** Unix milliseconds of start-up, for `/health`. */
     startedAt: number;
+    /** The chain the store's outbox feeds; the chain routes say "disabled" without it. */
+    chain?: ChainService;
   };
 }
 
@@ -66,10 +70,12 @@ export function createApp(options: CreateAppOptions): TrackerApp {
     const deps = { ...options.pbts, config, swarms, now: () => clock() * 1000 };
     app.route('/', registerRoutes(deps));
     app.route('/', reportRoutes(deps));
-    app.route('/', usersRoutes(deps));
+    app.route('/', usersRoutes({ store: deps.store, chain: deps.chain !== undefined }));
     app.route('/', infoRoutes(deps));
     app.route('/', configRoutes(config));
-    app.route('/', metricsRoutes(counter, () => infoSamples(deps)));
+    const chain = { chain: deps.chain, outbox: deps.store.outbox, config };
+    app.route('/', chainRoutes(chain));
+    app.route('/', metricsRoutes(counter, () => [...infoSamples(deps), ...chainSamples(chain)]));
   }
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));

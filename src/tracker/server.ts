@@ -1,11 +1,14 @@
 /**
  * A running tracker: the store under the data directory, the verification pool, the hooks of
- * the configured mode, the app, and an HTTP server; `close()` shuts all of it down in order.
+ * the configured mode, the chain (when configured), the app, and an HTTP server; `close()` shuts
+ * all of it down in order.
  * @module
  */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import type { ChainService } from '../chain/service.ts';
+import { type ChainSetup, openChain } from '../chain/setup.ts';
 import { type BackendName, VerifyPool } from '../receipts/index.ts';
 import { openStore } from '../store/index.ts';
 import { createApp } from './app.ts';
@@ -23,6 +26,10 @@ export interface TrackerOptions {
   /** Worker threads for BLS verification; default: available parallelism. */
   verifyWorkers?: number;
   backend?: BackendName;
+  /** The chain reputation is committed to; none when omitted (the outbox still records everything). */
+  chain?: ChainSetup;
+  /** Receives operational lines (chain progress and errors); default none. */
+  log?: (line: string) => void;
 }
 
 /** A started tracker. */
@@ -31,6 +38,8 @@ export interface RunningTracker {
   port: number;
   /** The live settings (`POST /config` changes them in place). */
   config: TrackerConfig;
+  /** The chain service, when the tracker has a chain. */
+  chain: ChainService | undefined;
   close(): Promise<void>;
 }
 
@@ -43,15 +52,31 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
   const config: TrackerConfig = { ...resolveConfig(options.config) };
   mkdirSync(config.dataDir, { recursive: true });
   const store = openStore({ dataDir: config.dataDir });
+  let chain: ChainService | undefined;
+  try {
+    chain = options.chain && (await openChain(options.chain, { dataDir: config.dataDir, outbox: store.outbox, log: options.log }));
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const pool = new VerifyPool({ size: options.verifyWorkers, backend: options.backend });
   const hooks = config.mode === 'open' ? openHooks : privateHooks({ store, config });
-  const { app, swarms } = createApp({ config, hooks, pbts: { store, pool, startedAt: Date.now() } });
+  const { app, swarms } = createApp({ config, hooks, pbts: { store, pool, startedAt: Date.now(), chain } });
 
   const server = serve({ fetch: app.fetch, port: options.port ?? 8000, hostname: options.host ?? '127.0.0.1' });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (error) {
+    await chain?.close();
+    await pool.close();
+    store.close();
+    throw error;
+  }
+  // The sync works in the background from here on; requests only commit outbox entries.
+  chain?.start();
   const sweep = setInterval(() => swarms.sweep(Date.now() / 1000), SWEEP_SECONDS * 1000);
   sweep.unref();
   const { port, address } = server.address() as AddressInfo;
@@ -61,9 +86,12 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
     url: `http://${host}:${port}`,
     port,
     config,
+    chain,
     async close() {
       clearInterval(sweep);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Before the store closes: the sync writes confirmations to it.
+      await chain?.close();
       await pool.close();
       store.close();
     },

@@ -1,0 +1,120 @@
+import net from 'node:net';
+import { type Address, zeroAddress } from 'viem';
+import { generatePrivateKey } from 'viem/accounts';
+import { beforeAll, describe, expect, inject, test } from 'vitest';
+import { fundedClients } from '../../fixtures/anvil.ts';
+import { type BatchArgs, batchArgs } from './batch.ts';
+import { chainAccountFromKey, createChainClients, parseChainKey } from './clients.ts';
+import { userKey } from './contracts.ts';
+import { BadSequenceError, ChainError, ReputationChain } from './reputation.ts';
+
+const key = (n: number) => new Uint8Array(48).fill(n);
+
+function registrations(prefix: string, count: number): BatchArgs {
+  return batchArgs(
+    Array.from({ length: count }, (_, i) => ({
+      entryId: i,
+      userId: `${prefix}${i}`,
+      kind: 'register' as const,
+      publicKey: key(i + 1),
+      uploaded: 1000,
+      downloaded: 0,
+    })),
+  );
+}
+
+let chain: ReputationChain;
+let factory: Address;
+
+beforeAll(async () => {
+  const { account } = await fundedClients(inject('rpcUrl'));
+  chain = new ReputationChain(createChainClients(inject('rpcUrl'), account));
+  factory = inject('factoryAddress');
+});
+
+describe('ReputationChain', () => {
+  test('default', async () => {
+    const { address } = await chain.createReputation(factory, {});
+    expect(await chain.hasCode(address)).toBe(true);
+    expect(await chain.lastSequence(address)).toBe(0);
+    const applied = await chain.applyBatch(address, 1, registrations('default', 3));
+    expect(applied.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(applied.gasUsed).toBeGreaterThan(0n);
+    expect(await chain.lastSequence(address)).toBe(1);
+    expect(await chain.localRecord(address, 'default1')).toEqual({
+      found: true,
+      uploaded: 1000n,
+      downloaded: 0n,
+      publicKey: `0x${'02'.repeat(48)}`,
+    });
+    expect(await chain.referrerOf(address)).toBeNull();
+  });
+
+  test('behavior: writes issued together are sent one at a time, in order', async () => {
+    const { address } = await chain.createReputation(factory, {});
+    const update = { registrations: [], updates: [{ id: userKey('order0'), uploadedDelta: 1n, downloadedDelta: 2n }] };
+    await Promise.all([
+      chain.applyBatch(address, 1, registrations('order', 1)),
+      chain.applyBatch(address, 2, update),
+      chain.applyBatch(address, 3, update),
+    ]);
+    expect(await chain.lastSequence(address)).toBe(3);
+    expect((await chain.localRecord(address, 'order0')).downloaded).toBe(4n);
+  });
+
+  test('error: a repeated batch reverts BadSequence with the sequence the contract expects', async () => {
+    const { address } = await chain.createReputation(factory, {});
+    await chain.applyBatch(address, 1, registrations('repeat', 1));
+    const error = await chain.applyBatch(address, 1, registrations('repeat', 1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadSequenceError);
+    expect(error).toMatchObject({ expected: 2, got: 1, code: 'reverted' });
+    await expect(chain.applyBatch(address, 3, registrations('skip', 1))).rejects.toMatchObject({ expected: 2, got: 3 });
+  });
+
+  test('error: a batch sent to an address without code is not taken for applied', async () => {
+    const nowhere = '0x000000000000000000000000000000000000dEaD';
+    expect(await chain.hasCode(nowhere)).toBe(false);
+    await expect(chain.applyBatch(nowhere, 1, registrations('void', 1))).rejects.toMatchObject({ code: 'no_code' });
+  });
+
+  test('error: other reverts are named, with their arguments', async () => {
+    const { address } = await chain.createReputation(factory, {});
+    const unknown = { registrations: [], updates: [{ id: userKey('ghost'), uploadedDelta: 1n, downloadedDelta: 0n }] };
+    await expect(chain.applyBatch(address, 1, unknown)).rejects.toThrow(`applyBatch(1) reverted: UnknownUser(${userKey('ghost')})`);
+    await expect(chain.createReputation(factory, { referrer: '0x000000000000000000000000000000000000bEEF' })).rejects.toThrow(
+      /createReputation reverted: UnknownReferrer/,
+    );
+    await expect(chain.migrateUser(address, 'ghost')).rejects.toThrow(/NoReferrer/);
+  });
+
+  test('error: an unreachable node is rpc_unavailable, with the socket error', async () => {
+    const server = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const offline = new ReputationChain(createChainClients(`http://127.0.0.1:${port}`, chainAccountFromKey(generatePrivateKey())));
+    const error = await offline.lastSequence(zeroAddress).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChainError);
+    expect(error).toMatchObject({ code: 'rpc_unavailable', message: expect.stringMatching(/^lastSequence\(\): .*ECONNREFUSED/) });
+  });
+});
+
+describe('chain keys', () => {
+  test('default', () => {
+    const key = generatePrivateKey();
+    expect(parseChainKey(key.slice(2).toUpperCase())).toBe(key);
+    expect(chainAccountFromKey(` ${key}\n`).address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+  });
+
+  test('error: a malformed key is refused without echoing it', () => {
+    const typo = `${generatePrivateKey()}z`;
+    expect(() => parseChainKey(typo)).toThrow(/64 hex digits/);
+    try {
+      parseChainKey(typo);
+    } catch (error) {
+      expect((error as Error).message).not.toContain(typo.slice(2, 20));
+    }
+    // Zero is not a valid secp256k1 key.
+    expect(() => chainAccountFromKey('0'.repeat(64))).toThrow('the chain key is not a valid secp256k1 private key');
+  });
+});

@@ -1,0 +1,273 @@
+/**
+ * The tracker's side of its Reputation contract over viem: reads, sequenced batches, creation
+ * through the factory and user migration, every failure turned into a {@link ChainError} with a
+ * code and a reason a person can act on. Writes are serialized, so the sync and the admin routes
+ * never race for the account's nonce.
+ * @module
+ */
+import {
+  type Address,
+  BaseError,
+  ContractFunctionRevertedError,
+  type Hash,
+  type Hex,
+  HttpRequestError,
+  type TransactionReceipt,
+  TimeoutError,
+  TransactionReceiptNotFoundError,
+  isAddressEqual,
+  parseEventLogs,
+  zeroAddress,
+} from 'viem';
+import type { BatchArgs } from './batch.ts';
+import { type ChainClients, POLLING_INTERVAL } from './clients.ts';
+import { reputationAbi, userKey } from './contracts.ts';
+import { type CreateReputationOptions, type CreatedReputation, createReputation, deployFactory } from './deploy.ts';
+
+/**
+ * What went wrong: `rpc_unavailable` (no answer: down, refused, timed out), `rpc_error` (the node
+ * refused the request), `reverted` (a contract refused), `no_code` (no contract at an address),
+ * `receipt_timeout`, `log_behind` (the contract has batches this tracker's log lacks).
+ */
+export type ChainErrorCode =
+  | 'rpc_unavailable'
+  | 'rpc_error'
+  | 'reverted'
+  | 'no_code'
+  | 'receipt_timeout'
+  | 'log_behind';
+
+/** A custom error a contract reverted with, decoded. */
+export interface Revert {
+  name: string;
+  args: readonly unknown[];
+}
+
+/** A chain operation that failed, with a code and a human reason. */
+export class ChainError extends Error {
+  constructor(
+    readonly code: ChainErrorCode,
+    message: string,
+    readonly revert?: Revert,
+  ) {
+    super(message);
+    this.name = 'ChainError';
+  }
+}
+
+/** `applyBatch` reverted `BadSequence`: the contract expected batch `expected`, we sent `got`. */
+export class BadSequenceError extends ChainError {
+  constructor(
+    readonly expected: number,
+    readonly got: number,
+  ) {
+    super('reverted', `the contract expects batch ${expected}, not ${got}`, { name: 'BadSequence', args: [expected, got] });
+    this.name = 'BadSequenceError';
+  }
+}
+
+/** A batch the chain applied. */
+export interface AppliedBatch {
+  txHash: Hash;
+  blockNumber: number;
+  gasUsed: bigint;
+}
+
+/** A user's record held by one Reputation contract itself (no referrer fallback). */
+export interface LocalRecord {
+  found: boolean;
+  uploaded: bigint;
+  downloaded: bigint;
+  publicKey: Hex;
+}
+
+/** Longest wait for a transaction's receipt (ms) before it counts as failed. */
+export const RECEIPT_TIMEOUT_MS = 30_000;
+
+/** The innermost message of an error's cause chain (`connect ECONNREFUSED ...` rather than `fetch failed`). */
+function rootMessage(error: unknown): string {
+  let current = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
+
+/** The decoded custom error `error` carries, if a contract reverted. */
+export function revertOf(error: unknown): Revert | undefined {
+  if (!(error instanceof BaseError)) return undefined;
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (!(reverted instanceof ContractFunctionRevertedError)) return undefined;
+  return { name: reverted.data?.errorName ?? reverted.reason ?? 'unknown', args: reverted.data?.args ?? [] };
+}
+
+/** `error` as a {@link ChainError}; `what` names the operation in the message. */
+export function toChainError(error: unknown, what: string): ChainError {
+  if (error instanceof ChainError) return error;
+  const revert = revertOf(error);
+  if (revert !== undefined) {
+    if (revert.name === 'BadSequence') {
+      const [expected, got] = revert.args as [bigint, bigint];
+      return new BadSequenceError(Number(expected), Number(got));
+    }
+    const args = revert.args.map((arg) => String(arg)).join(', ');
+    return new ChainError('reverted', `${what} reverted: ${revert.name}(${args})`, revert);
+  }
+  if (error instanceof BaseError) {
+    const unavailable = error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError) !== null;
+    const reason = unavailable ? rootMessage(error) : error.shortMessage;
+    return new ChainError(unavailable ? 'rpc_unavailable' : 'rpc_error', `${what}: ${reason}`);
+  }
+  return new ChainError('rpc_error', `${what}: ${rootMessage(error)}`);
+}
+
+/** The tracker's account on one chain, acting on its Reputation contract and the factory. */
+export class ReputationChain {
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly clients: ChainClients,
+    private readonly receiptTimeoutMs = RECEIPT_TIMEOUT_MS,
+  ) {}
+
+  /** The tracker's chain address (the contract owner). */
+  get account(): Address {
+    return this.clients.walletClient.account.address;
+  }
+
+  /** Resolves when the node answers at all. */
+  async ping(): Promise<void> {
+    await this.call('eth_blockNumber', () => this.clients.publicClient.getBlockNumber());
+  }
+
+  /** Whether `address` holds contract code. */
+  async hasCode(address: Address): Promise<boolean> {
+    const code = await this.call(`eth_getCode(${address})`, () => this.clients.publicClient.getCode({ address }));
+    return code !== undefined && code !== '0x';
+  }
+
+  /** The last batch sequence `contract` applied. */
+  async lastSequence(contract: Address): Promise<number> {
+    const last = await this.call('lastSequence()', () =>
+      this.clients.publicClient.readContract({ address: contract, abi: reputationAbi, functionName: 'lastSequence' }),
+    );
+    return Number(last);
+  }
+
+  /** Sends batch `sequence` and waits for its receipt; throws {@link BadSequenceError} when the contract expects another. */
+  applyBatch(contract: Address, sequence: number, args: BatchArgs): Promise<AppliedBatch> {
+    return this.serial(`applyBatch(${sequence})`, async () => {
+      const hash = await this.clients.walletClient.writeContract({
+        address: contract,
+        abi: reputationAbi,
+        functionName: 'applyBatch',
+        args: [BigInt(sequence), args.registrations, args.updates],
+        chain: this.clients.walletClient.chain,
+        account: this.clients.walletClient.account,
+      });
+      const receipt = await this.receipt(hash, `applyBatch(${sequence})`);
+      // A call to an address without code succeeds too: only the event proves the contract applied it.
+      const applied = parseEventLogs({ abi: reputationAbi, eventName: 'BatchApplied', logs: receipt.logs }).some(
+        (log) => isAddressEqual(log.address, contract) && log.args.sequence === BigInt(sequence),
+      );
+      if (!applied) {
+        throw new ChainError('no_code', `applyBatch(${sequence}) tx ${hash} applied nothing: no Reputation contract at ${contract}`);
+      }
+      return { txHash: hash, blockNumber: Number(receipt.blockNumber), gasUsed: receipt.gasUsed };
+    });
+  }
+
+  /** Deploys a ReputationFactory from the tracker's account. */
+  deployFactory(): Promise<Address> {
+    return this.serial('deploying the ReputationFactory', () =>
+      deployFactory(this.clients.walletClient, this.clients.publicClient),
+    );
+  }
+
+  /** Creates the tracker's Reputation contract through `factory`. */
+  createReputation(factory: Address, options: CreateReputationOptions): Promise<CreatedReputation> {
+    return this.serial('createReputation', () =>
+      createReputation(this.clients.walletClient, this.clients.publicClient, factory, options),
+    );
+  }
+
+  /** The referrer `contract` falls back to, or null. */
+  async referrerOf(contract: Address): Promise<Address | null> {
+    const referrer = await this.call('referrer()', () =>
+      this.clients.publicClient.readContract({ address: contract, abi: reputationAbi, functionName: 'referrer' }),
+    );
+    return isAddressEqual(referrer, zeroAddress) ? null : referrer;
+  }
+
+  /** User `userId`'s record in `contract` itself. */
+  async localRecord(contract: Address, userId: string): Promise<LocalRecord> {
+    const id = userKey(userId);
+    const read = { address: contract, abi: reputationAbi } as const;
+    const [[uploaded, downloaded, found], [publicKey]] = await this.call('reading a user record', () =>
+      Promise.all([
+        this.clients.publicClient.readContract({ ...read, functionName: 'localReputationOf', args: [id] }),
+        this.clients.publicClient.readContract({ ...read, functionName: 'localPublicKeyOf', args: [id] }),
+      ]),
+    );
+    return { found, uploaded, downloaded, publicKey };
+  }
+
+  /** Copies user `userId` from the referrer into `contract` (`migrateUser`); resolves with the transaction. */
+  migrateUser(contract: Address, userId: string): Promise<Hash> {
+    return this.serial(`migrateUser(${userId})`, async () => {
+      const hash = await this.clients.walletClient.writeContract({
+        address: contract,
+        abi: reputationAbi,
+        functionName: 'migrateUser',
+        args: [userKey(userId)],
+        chain: this.clients.walletClient.chain,
+        account: this.clients.walletClient.account,
+      });
+      const receipt = await this.receipt(hash, `migrateUser(${userId})`);
+      const migrated = parseEventLogs({ abi: reputationAbi, eventName: 'UserMigrated', logs: receipt.logs }).filter((log) =>
+        isAddressEqual(log.address, contract),
+      );
+      if (migrated.length !== 1) {
+        throw new ChainError('no_code', `migrateUser(${userId}) tx ${hash} migrated nothing: no Reputation contract at ${contract}`);
+      }
+      return hash;
+    });
+  }
+
+  /** One read, its failure as a {@link ChainError}. */
+  private async call<T>(what: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      throw toChainError(error, what);
+    }
+  }
+
+  /** Runs `write` after every earlier write: one nonce at a time. */
+  private serial<T>(what: string, write: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(() => this.call(what, write));
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Polls for the receipt of `hash`. Unlike viem's waiter, which keeps polling through RPC
+   * failures until its timeout, an unreachable node fails at once so the sync can back off.
+   */
+  private async receipt(hash: Hash, what: string): Promise<TransactionReceipt> {
+    const deadline = Date.now() + this.receiptTimeoutMs;
+    for (;;) {
+      try {
+        const receipt = await this.clients.publicClient.getTransactionReceipt({ hash });
+        if (receipt.status !== 'success') {
+          throw new ChainError('reverted', `${what} reverted on chain (tx ${hash}, block ${receipt.blockNumber})`);
+        }
+        return receipt;
+      } catch (error) {
+        if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
+      }
+      if (Date.now() > deadline) {
+        throw new ChainError('receipt_timeout', `${what}: no receipt for tx ${hash} within ${this.receiptTimeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLLING_INTERVAL));
+    }
+  }
+}

@@ -5,14 +5,16 @@
  * @module
  */
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { ChainService } from '../chain/service.ts';
 import { type ChainSetup, openChain } from '../chain/setup.ts';
 import { type BackendName, VerifyPool } from '../receipts/index.ts';
 import { openStore } from '../store/index.ts';
 import { createApp } from './app.ts';
 import { type TrackerConfig, resolveConfig } from './config.ts';
+import { withAnnounceFastPath } from './fast-path.ts';
 import { openHooks } from './hooks.ts';
 import { privateHooks } from './private-hooks.ts';
 
@@ -61,13 +63,15 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
   }
   const pool = new VerifyPool({ size: options.verifyWorkers, backend: options.backend });
   const hooks = config.mode === 'open' ? openHooks : privateHooks({ store, config });
-  const { app, swarms } = createApp({ config, hooks, pbts: { store, pool, startedAt: Date.now(), chain } });
+  const tracker = createApp({ config, hooks, pbts: { store, pool, startedAt: Date.now(), chain } });
+  const { app, swarms } = tracker;
 
-  const server = serve({ fetch: app.fetch, port: options.port ?? 8000, hostname: options.host ?? '127.0.0.1' });
+  const server = createServer(withAnnounceFastPath(tracker, getRequestListener(app.fetch)));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);
+      server.listen(options.port ?? 8000, options.host ?? '127.0.0.1');
     });
   } catch (error) {
     await chain?.close();

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { type Address, isAddress } from 'viem';
 import { chainAccountFromKey } from '../chain/clients.ts';
 import type { ChainSetup } from '../chain/setup.ts';
+import { type TeeRuntime, startTee } from '../tee/index.ts';
 import { isBackendName } from '../receipts/index.ts';
 import { publicConfig } from '../tracker/admin.ts';
 import { startTracker } from '../tracker/server.ts';
@@ -36,7 +37,11 @@ Chain (reputation committed to a Reputation contract through a durable outbox):
                                                                           [PBTS_CHAIN_KEY]
   --chain-batch-size N  most outbox entries per batch transaction (default 100)
   --chain-batch-ms MS   longest an entry waits for its batch to fill (default 1000)
-  --chain-retry-ms MS   cap of the retry backoff after chain errors (default 2000)`;
+  --chain-retry-ms MS   cap of the retry backoff after chain errors (default 2000)
+  --dstack ENDPOINT     dstack guest agent (socket path or http URL); default:
+                        DSTACK_SIMULATOR_ENDPOINT, then the standard sockets; "none" disables.
+                        With a TEE the chain account comes from it (GetKey) and the
+                        contract's creation carries the boot attestation's hash`;
 
 function number(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -46,7 +51,7 @@ function number(name: string, text: string | undefined): number | undefined {
 }
 
 /** The chain settings of the command line; the key is parsed here and never printed. */
-function chainSetup(values: {
+function chainSetup(tee: TeeRuntime, values: {
   chain: string;
   factory?: string;
   'chain-key'?: string;
@@ -55,25 +60,31 @@ function chainSetup(values: {
   'chain-retry-ms'?: string;
 }): ChainSetup | undefined {
   if (values.chain === 'none') return undefined;
+  // Inside a TEE the tracker signs with the key the TEE derives, and commits its attestation.
+  const fromTee = tee.identity?.chainAccount;
+  const attestationHash = tee.bootAttestationHash === undefined ? undefined : () => Promise.resolve(tee.bootAttestationHash!);
   const tuning = {
     batchSize: number('chain-batch-size', values['chain-batch-size']),
     batchDelayMs: number('chain-batch-ms', values['chain-batch-ms']),
     retryMaxMs: number('chain-retry-ms', values['chain-retry-ms']),
   };
   const key = values['chain-key'] || undefined;
+  if (key !== undefined && fromTee !== undefined) throw new Error('--chain-key conflicts with the TEE-derived chain account');
+  const configured = key === undefined ? fromTee : chainAccountFromKey(key);
   if (values.factory !== undefined && !isAddress(values.factory, { strict: false })) {
     throw new Error('--factory must be a 20-byte hex address');
   }
   if (values.chain === 'embedded') {
     if (values.factory !== undefined) throw new Error('--factory is for an external chain; the embedded chain deploys its own');
-    return { mode: 'embedded', account: key === undefined ? undefined : chainAccountFromKey(key), tuning };
+    return { mode: 'embedded', account: configured, tuning, attestationHash };
   }
   if (!/^https?:\/\//.test(values.chain)) throw new Error('--chain must be embedded, none, or an http(s) RPC URL');
-  if (key === undefined) throw new Error('an external chain needs the tracker\'s key: set PBTS_CHAIN_KEY (or --chain-key)');
+  if (configured === undefined) throw new Error('an external chain needs the tracker\'s key: set PBTS_CHAIN_KEY (or --chain-key), or run in a TEE');
   return {
     mode: 'external',
     rpcUrl: values.chain,
-    account: chainAccountFromKey(key),
+    account: configured,
+    attestationHash,
     factory: values.factory as Address | undefined,
     tuning,
   };
@@ -103,6 +114,7 @@ export async function runTracker(argv: string[]): Promise<number> {
       'chain-batch-size': { type: 'string' },
       'chain-batch-ms': { type: 'string' },
       'chain-retry-ms': { type: 'string' },
+      dstack: { type: 'string', default: process.env.PBTS_DSTACK },
       help: { type: 'boolean' },
     },
   });
@@ -112,9 +124,11 @@ export async function runTracker(argv: string[]): Promise<number> {
   }
   if (values.mode !== 'private' && values.mode !== 'open') throw new Error('--mode must be private or open');
   if (!isBackendName(values.backend)) throw new Error('--backend must be blst or noble');
-  const chain = chainSetup(values);
+  const tee = await startTee({ endpoint: values.dstack === 'none' ? undefined : values.dstack, socketPaths: values.dstack === 'none' ? [] : undefined, env: values.dstack === 'none' ? {} : process.env, log: (line) => console.log(line) });
+  const chain = chainSetup(tee, values);
   const tracker = await startTracker({
     chain,
+    tee,
     log: (line) => console.log(line),
     port: number('port', values.port),
     host: values.host,
@@ -138,6 +152,11 @@ export async function runTracker(argv: string[]): Promise<number> {
       `BLS ${values.backend}, admin routes ${settings.admin_routes ? 'enabled' : 'disabled'})`,
   );
   console.log(`announce URL: ${tracker.url}/announce${settings.mode === 'private' ? '/<passkey>' : ''}`);
+  console.log(
+    tee.mode === 'none'
+      ? 'TEE: none (configured keys; no attestation)'
+      : `TEE: ${tee.mode}, quotes under the ${tee.trustAnchor} root, chain account ${tee.identity!.chainAccount.address}`,
+  );
   const status = tracker.chain?.status();
   console.log(
     status === undefined

@@ -8,6 +8,8 @@ import { HTTPException } from 'hono/http-exception';
 import { chainRoutes, chainSamples } from '../chain/routes.ts';
 import type { ChainService } from '../chain/service.ts';
 import type { VerifyPool } from '../receipts/index.ts';
+import type { TeeRuntime } from '../tee/runtime.ts';
+import { teeRoutes } from '../tee/routes.ts';
 import type { Store } from '../store/index.ts';
 import { configRoutes } from './admin.ts';
 import { type Announcer, announceRoutes, createAnnouncer } from './announce.ts';
@@ -39,6 +41,8 @@ export interface CreateAppOptions {
     startedAt: number;
     /** The chain the store's outbox feeds; the chain routes say "disabled" without it. */
     chain?: ChainService;
+    /** The TEE runtime behind `/tee/status` and `/tee/attestation`; no TEE routes without it. */
+    tee?: TeeRuntime;
   };
 }
 
@@ -75,6 +79,11 @@ export function createApp(options: CreateAppOptions): TrackerApp {
     app.route('/', configRoutes(config));
     const chain = { chain: deps.chain, outbox: deps.store.outbox, config };
     app.route('/', chainRoutes(chain));
+    if (options.pbts.tee) {
+      // Attestations bind the contract once it exists, so a verifier can tie the quote to it.
+      const contractAddress = () => (deps.chain?.status().contract ?? undefined) as `0x${string}` | undefined;
+      app.route('/', teeRoutes({ tee: options.pbts.tee, contractAddress }));
+    }
     app.route('/', metricsRoutes(counter, () => [...infoSamples(deps), ...chainSamples(chain)]));
   }
 

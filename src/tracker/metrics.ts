@@ -49,7 +49,7 @@ export class RequestCounter {
 
 // Unknown paths share one label so a scanner cannot grow the label set without bound.
 const KNOWN_ROUTES = new Set([
-  'announce', 'scrape', 'register', 'report', 'users', 'stats', 'health', 'metrics', 'config',
+  'announce', 'scrape', 'register', 'report', 'users', 'stats', 'health', 'metrics', 'config', 'chain', 'tee',
 ]);
 
 /** `GET /metrics` in the Prometheus text exposition format. */

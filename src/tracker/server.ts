@@ -11,6 +11,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { ChainService } from '../chain/service.ts';
 import { type ChainSetup, openChain } from '../chain/setup.ts';
 import { type BackendName, VerifyPool } from '../receipts/index.ts';
+import type { TeeRuntime } from '../tee/runtime.ts';
 import { openStore } from '../store/index.ts';
 import { createApp } from './app.ts';
 import { type TrackerConfig, resolveConfig } from './config.ts';
@@ -30,6 +31,8 @@ export interface TrackerOptions {
   backend?: BackendName;
   /** The chain reputation is committed to; none when omitted (the outbox still records everything). */
   chain?: ChainSetup;
+  /** The TEE runtime (`/tee/status`, `/tee/attestation`); no TEE routes when omitted. */
+  tee?: TeeRuntime;
   /** Receives operational lines (chain progress and errors); default none. */
   log?: (line: string) => void;
 }
@@ -63,7 +66,7 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
   }
   const pool = new VerifyPool({ size: options.verifyWorkers, backend: options.backend });
   const hooks = config.mode === 'open' ? openHooks : privateHooks({ store, config });
-  const tracker = createApp({ config, hooks, pbts: { store, pool, startedAt: Date.now(), chain } });
+  const tracker = createApp({ config, hooks, pbts: { store, pool, startedAt: Date.now(), chain, tee: options.tee } });
   const { app, swarms } = tracker;
 
   const server = createServer(withAnnounceFastPath(tracker, getRequestListener(app.fetch)));

@@ -97,8 +97,10 @@ async function startTracker(dir: string): Promise<Target> {
   mkdirSync(dataDir);
   const service = await startService(
     'pbts tracker',
+    // No chain and no TEE: this measures the tracker's own capacity against a tracker that has
+    // neither; the chain's costs are the onchain experiment's, the TEE's the tee experiment's.
     ['bin/pbts.js', 'tracker', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--mode', 'private',
-      '--verify-workers', String(cores)],
+      '--verify-workers', String(cores), '--chain', 'none', '--dstack', 'none'],
     /^pbts tracker listening on (http:\/\/\S+)/,
     { cwd: root },
   );

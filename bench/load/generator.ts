@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type LoadStats, type ReportStats, loopbackBase } from '../../src/bench/experiments/load.ts';
+import type { LoadStats, ReportStats } from '../../src/bench/experiments/load.ts';
+import { loopbackUrl } from '../../src/bench/loopback.ts';
 import { summarize } from '../../src/bench/stats.ts';
 import { type HttpLoad, type HttpLoadOptions, TIMEOUT_MESSAGE, encodeGet, encodePost, runHttpLoad } from './http-load.ts';
 import { type AnnounceSpec, REQUEST_TIMEOUT_S, announcePaths } from './workload.ts';
@@ -131,7 +132,7 @@ interface Target {
 }
 
 function targetOf(raw: string): Target {
-  const url = new URL(loopbackBase(raw));
+  const url = new URL(loopbackUrl(raw, 'tracker URL'));
   // URL keeps IPv6 hosts in brackets; net.connect wants them bare.
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80), header: url.host };
 }

@@ -20,3 +20,11 @@ export function table(columns: readonly Column[], rows: readonly (readonly strin
 
 /** A number in milliseconds with `digits` decimals. */
 export const ms = (value: number, digits = 4): string => value.toFixed(digits);
+
+/** `text` with every line indented by `by` (three spaces: the seed's section indentation). */
+export function indent(text: string, by = '   '): string {
+  return text
+    .split('\n')
+    .map((line) => by + line)
+    .join('\n');
+}

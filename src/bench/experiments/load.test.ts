@@ -6,7 +6,6 @@ import {
   type ReportStats,
   checkTargets,
   loadOptions,
-  loopbackBase,
   mixedShape,
   otherCpuPercent,
   reportsPerRun,
@@ -237,23 +236,5 @@ describe('loadOptions', () => {
     expect(() => loadOptions({ PBTS_CLIENTS: '5000' })).toThrow(/at most 1000/);
     expect(() => loadOptions({ PBTS_REQUESTS: '0' })).toThrow(/positive integer/);
     expect(() => loadOptions({ PBTS_TRACKER_URL: 'http://10.0.0.5:8000' })).toThrow(/loopback/);
-  });
-});
-
-describe('loopbackBase', () => {
-  test('default: loopback addresses pass, as a base URL', () => {
-    expect(loopbackBase('http://127.0.0.1:8000')).toBe('http://127.0.0.1:8000');
-    expect(loopbackBase('http://127.1.2.3:9/')).toBe('http://127.1.2.3:9');
-    expect(loopbackBase('http://[::1]:8000')).toBe('http://[::1]:8000');
-    expect(loopbackBase('http://localhost:8000')).toBe('http://127.0.0.1:8000');
-  });
-
-  test('error: anything that could leave the machine, or is not a base URL, is refused', () => {
-    for (const url of ['http://example.com', 'http://192.168.1.2:80', 'http://0.0.0.0:8000', 'http://127.0.0.1.nip.io']) {
-      expect(() => loopbackBase(url)).toThrow(/loopback/);
-    }
-    expect(() => loopbackBase('https://127.0.0.1')).toThrow(/http:\/\//);
-    expect(() => loopbackBase('http://127.0.0.1:8000/announce')).toThrow(/without a path/);
-    expect(() => loopbackBase('not a url')).toThrow(/not a URL/);
   });
 });

@@ -9,6 +9,7 @@ import { envInt, envIntList, envList, isQuick } from '../options.ts';
 import type { Summary } from '../stats.ts';
 import { table } from '../table.ts';
 import type { ExperimentReport } from './types.ts';
+import { loopbackUrl } from '../loopback.ts';
 
 /** What the load experiment runs: announces, receipt reports, or both (and both at once). */
 export type LoadMode = 'announce' | 'receipts' | 'both';
@@ -58,7 +59,7 @@ export function loadOptions(env: NodeJS.ProcessEnv = process.env): LoadOptions {
   if (clients.at(-1)! > 1000) throw new Error('PBTS_CLIENTS: at most 1000 concurrent clients');
   const rawUrl = env.PBTS_TRACKER_URL?.trim();
   return {
-    trackerUrl: rawUrl ? loopbackBase(rawUrl, 'PBTS_TRACKER_URL') : undefined,
+    trackerUrl: rawUrl ? loopbackUrl(rawUrl, 'PBTS_TRACKER_URL') : undefined,
     clients,
     requests: envInt('PBTS_REQUESTS', quick ? 5 : 100, env),
     announces: envInt('PBTS_LOAD_ANNOUNCES', quick ? 2_000 : 50_000, env),
@@ -95,30 +96,6 @@ export function mixedShape(options: Pick<LoadOptions, 'clients' | 'maxReports'>)
     reportClients,
     reports: Math.max(reportClients, Math.floor(options.maxReports / 2)),
   };
-}
-
-const LOOPBACK_V4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
-
-/**
- * `http://<loopback>:<port>` from a tracker URL, or an error: load is only ever sent to this
- * machine. `localhost` becomes 127.0.0.1 (a name could resolve elsewhere); a path is refused.
- */
-export function loopbackBase(raw: string, what = 'tracker URL'): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error(`${what} is not a URL: "${raw}"`);
-  }
-  if (url.protocol !== 'http:') throw new Error(`${what} must be http://, got "${raw}"`);
-  const host = url.hostname === 'localhost' ? '127.0.0.1' : url.hostname;
-  if (!LOOPBACK_V4.test(host) && host !== '[::1]') {
-    throw new Error(`${what} must be a loopback address (127.0.0.1 or [::1]): load is never sent elsewhere, got "${raw}"`);
-  }
-  if (url.pathname !== '/' || url.search !== '' || url.username !== '' || url.password !== '') {
-    throw new Error(`${what} must be the tracker's base URL without a path, got "${raw}"`);
-  }
-  return `http://${host}${url.port ? `:${url.port}` : ''}`;
 }
 
 /** Latency and outcome counts of one load over its measured window. */

@@ -5,7 +5,6 @@ import {
   type OnchainGas,
   checkTargets,
   envPositive,
-  loopbackUrl,
   onchainOptions,
   projectAnnualCost,
   summarizeOnchain,
@@ -240,9 +239,4 @@ describe('onchainOptions', () => {
     expect(() => onchainOptions({ PBTS_USERS: '0' })).toThrow(/positive integer/);
   });
 
-  test('behavior: loopbackUrl keeps IPv6 loopback and refuses paths', () => {
-    expect(loopbackUrl('http://[::1]:8545', 'x')).toBe('http://[::1]:8545');
-    expect(() => loopbackUrl('http://127.0.0.1:8545/rpc', 'x')).toThrow(/without a path/);
-    expect(() => loopbackUrl('https://127.0.0.1:8545', 'x')).toThrow(/http:\/\//);
-  });
 });

@@ -8,8 +8,9 @@
  */
 import { envInt, isQuick } from '../options.ts';
 import { type Summary, summarize } from '../stats.ts';
-import { type Column, ms, table } from '../table.ts';
+import { type Column, indent, ms, table } from '../table.ts';
 import type { ExperimentReport } from './types.ts';
+import { loopbackUrl } from '../loopback.ts';
 
 /** Updates per batched transaction measured in every run (the seed's sizes). */
 export const BATCH_SIZES: readonly number[] = [10, 50, 100];
@@ -52,30 +53,6 @@ export function envPositive(name: string, fallback: number, env: NodeJS.ProcessE
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
   return value;
-}
-
-const LOOPBACK_V4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
-
-/**
- * `http://<loopback>:<port>` from a URL, or an error: the experiment sends transactions and
- * requests to this machine only. `localhost` becomes 127.0.0.1 (a name could resolve elsewhere).
- */
-export function loopbackUrl(raw: string, what: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error(`${what} is not a URL: "${raw}"`);
-  }
-  if (url.protocol !== 'http:') throw new Error(`${what} must be http://, got "${raw}"`);
-  const host = url.hostname === 'localhost' ? '127.0.0.1' : url.hostname;
-  if (!LOOPBACK_V4.test(host) && host !== '[::1]') {
-    throw new Error(`${what} must be a loopback address (127.0.0.1 or [::1]), got "${raw}"`);
-  }
-  if (url.pathname !== '/' || url.search !== '' || url.username !== '' || url.password !== '') {
-    throw new Error(`${what} must be a base URL without a path, got "${raw}"`);
-  }
-  return `http://${host}${url.port ? `:${url.port}` : ''}`;
 }
 
 /** On-chain options from the environment; `PBTS_QUICK` shrinks the defaults to a smoke run. */
@@ -330,12 +307,6 @@ const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const fixed = (value: number, digits: number) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => `   ${line}`)
-    .join('\n');
-}
 
 /** Targets (DESIGN.md): single update <= 6 ms with receipt, >= 5,000 updates/s batched, <= 15k gas per batched entry. */
 export function checkTargets(

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Summary } from '../stats.ts';
-import { ms, table } from '../table.ts';
+import { indent, ms, table } from '../table.ts';
 import type { ExperimentReport } from './types.ts';
 
 const SINGLE_OPS = [
@@ -205,9 +205,3 @@ export function summarizeReceipts(benchmarks: ReadonlyMap<string, Summary>): Exp
   return { json, text: sections.join('\n\n') };
 }
 
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => `   ${line}`)
-    .join('\n');
-}

@@ -7,8 +7,8 @@
  * @module
  */
 import { isQuick, envInt } from '../options.ts';
-import type { Summary } from '../stats.ts';
-import { ms, table } from '../table.ts';
+import { type Summary, summarize } from '../stats.ts';
+import { indent, ms, table } from '../table.ts';
 import type { ExperimentReport } from './types.ts';
 
 /** Options of the TEE experiment. */
@@ -75,16 +75,10 @@ function stats(summary: Summary) {
 }
 
 function coldSummary(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = samples.reduce((sum, x) => sum + x, 0) / samples.length;
-  return { mean_ms: mean, median_ms: sorted[Math.floor((sorted.length - 1) / 2)]!, min_ms: sorted[0]!, max_ms: sorted.at(-1)!, runs: samples.length };
+  const { mean_ms, median_ms, min_ms, max_ms } = summarize(samples);
+  return { mean_ms, median_ms, min_ms, max_ms, runs: samples.length };
 }
 
-const indent = (text: string, by = '   ') =>
-  text
-    .split('\n')
-    .map((line) => by + line)
-    .join('\n');
 
 const verdict = (met: boolean) => (met ? 'MET' : 'NOT MET');
 

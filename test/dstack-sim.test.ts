@@ -13,6 +13,8 @@ import { SIM_OUT_OF_DATE_ADVISORY, SIM_TEE_TCB_SVN_OUT_OF_DATE } from '../src/te
 import { DSTACK_RUNTIME_EVENT_TYPE, type EventLogEntry, replayRtmrs } from '../src/tee/sim/event-log.ts';
 import { recoverSigner } from '../src/tee/sim/keys.ts';
 import { type DstackSimulator, startDstackSimulator } from '../src/tee/sim/server.ts';
+import { dockerAvailable } from '../src/tee/docker.ts';
+import { type OfficialSimulator, startOfficialSimulator } from '../fixtures/dstack.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/pbts.js');
 const NOW_MS = Date.UTC(2026, 10, 25, 12);
@@ -216,5 +218,25 @@ describe('pbts dstack-sim', () => {
     expect(await exited).toBe(0);
     expect(output).toContain('pbts dstack-sim stopped');
     expect(existsSync(socketPath)).toBe(false);
+  });
+});
+
+const docker = await dockerAvailable();
+if (!docker) console.info('no Docker engine: the official dstack simulator image is not tested here (embedded simulator only)');
+
+describe.skipIf(!docker)('the official dstack simulator image (Docker, testcontainers)', () => {
+  let official: OfficialSimulator;
+  beforeAll(async () => {
+    official = await startOfficialSimulator();
+  }, 180_000);
+  afterAll(() => official?.close());
+
+  test('behavior: getKey derives the same key as the embedded simulator, and its chain recovers the upstream keys', async () => {
+    const theirs = await new DstackClient(official.endpoint).getKey('/test/path', 'test-purpose');
+    const ours = await new DstackClient(sim.endpoint).getKey('/test/path', 'test-purpose');
+    expect(theirs.key).toEqual(ours.key);
+    const derived = bytesToHex(secp256k1.getPublicKey(theirs.key, true));
+    const appKey = recoverSigner(utf8ToBytes(`test-purpose:${derived}`), theirs.signature_chain[0]!);
+    expect(bytesToHex(appKey)).toBe(UPSTREAM_APP_PUBKEY);
   });
 });

@@ -11,6 +11,7 @@ import {
   type TransactionReceipt,
   type TransactionSerializable,
   BaseError,
+  TransactionReceiptNotFoundError,
   bytesToHex,
   decodeErrorResult,
   encodeFunctionData,
@@ -18,6 +19,7 @@ import {
 } from 'viem';
 import { type ChainClients, fundedClients } from '../../fixtures/anvil.ts';
 import { INITIAL_CREDIT } from '../../src/bench/experiments/onchain.ts';
+import { POLLING_INTERVAL } from '../../src/chain/clients.ts';
 import { reputationAbi } from '../../src/chain/contracts.ts';
 import { createReputation } from '../../src/chain/deploy.ts';
 import { getBackend, keyPairFromSeed } from '../../src/receipts/index.ts';
@@ -136,11 +138,11 @@ export class ReputationWriter {
   }
 
   /**
-   * What viem's writeContract does for a local account, with the same requests, in four timed
-   * phases so the report can say where the time goes: encoding and eth_fillTransaction (gas
-   * estimate, which also refuses a call that would revert, nonce and fees in one request);
-   * signing; eth_sendRawTransaction (automine executes and mines it here); the mined receipt,
-   * whose status is checked.
+   * What the tracker's chain sync does (viem's writeContract requests, then the receipt fetched
+   * as `ReputationChain` fetches it), in four timed phases so the report can say where the time
+   * goes: encoding and eth_fillTransaction (gas estimate, which also refuses a call that would
+   * revert, nonce and fees in one request); signing; eth_sendRawTransaction (automine executes
+   * and mines it here); the mined receipt, whose status is checked.
    */
   private async send(encode: () => Hex, what: string): Promise<Sent> {
     const { publicClient, walletClient } = this.clients;
@@ -155,7 +157,7 @@ export class ReputationWriter {
     const signed = performance.now();
     const hash = await walletClient.sendRawTransaction({ serializedTransaction });
     const sent = performance.now();
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    const receipt = await receiptOf(publicClient, hash);
     const mined = performance.now();
     if (receipt.status !== 'success') throw new Error(`${what} reverted (tx ${hash}, block ${receipt.blockNumber})`);
     return {
@@ -184,4 +186,20 @@ function revertReason(error: unknown): string {
 export interface Sent {
   receipt: TransactionReceipt;
   phases: Phases;
+}
+
+/**
+ * The receipt of `hash`, asked for at once and then every polling interval, as the tracker's
+ * `ReputationChain` does (viem's waiter first watches block numbers: one more request per call).
+ */
+async function receiptOf(publicClient: ChainClients['publicClient'], hash: Hex): Promise<TransactionReceipt> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await publicClient.getTransactionReceipt({ hash });
+    } catch (error) {
+      if (!(error instanceof TransactionReceiptNotFoundError) || Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLLING_INTERVAL));
+  }
 }

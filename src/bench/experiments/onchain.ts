@@ -545,8 +545,8 @@ export function summarizeOnchain(benchmarks: ReadonlyMap<string, Summary>, extra
       ),
       '   Prepare: ABI encoding and one eth_fillTransaction (gas estimate, which executes the transaction and grows ' +
         'with the batch, nonce and fees); Sign: RLP, keccak and secp256k1 in-process; Send: eth_sendRawTransaction, ' +
-        'during which automine executes and mines it; Receipt: eth_getTransactionReceipt. Same requests as viem ' +
-        'writeContract.',
+        'during which automine executes and mines it; Receipt: eth_getTransactionReceipt. Same requests as the ' +
+        "tracker's chain sync (viem writeContract, then the receipt fetched directly).",
       '',
     );
   }

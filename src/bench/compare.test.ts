@@ -57,12 +57,12 @@ function summary(median: number, mean = median): Summary {
 }
 
 // Writes reports/latest/<experiment>.json as the reporter would, with extra keys the gate must ignore.
-async function writeLatest(experiment: string, medians: Record<string, number>, profile = machine.profile) {
+async function writeLatest(experiment: string, medians: Record<string, number>, profile = machine.profile, calibration_ms?: number) {
   await mkdir(latestDir, { recursive: true });
   const benchmarks = Object.fromEntries(
     Object.entries(medians).map(([name, median]) => [name, { ...summary(median), hz: 1000 / median }]),
   );
-  const result = { experiment, machine: { ...machine, profile }, benchmarks, targets: [], notes: 'ignored' };
+  const result = { experiment, machine: { ...machine, profile }, benchmarks, calibration_ms, targets: [], notes: 'ignored' };
   await writeFile(path.join(latestDir, `${experiment}.json`), JSON.stringify(result));
 }
 
@@ -85,8 +85,8 @@ describe('compareWithBaseline', () => {
     const { rows, regressed } = await compareWithBaseline({ latestDir, baselineFile });
     expect(regressed).toBe(false);
     expect(rows).toEqual([
-      { experiment: 'receipts', benchmark: 'receipts > verify', baseline_median_ms: 2, current_median_ms: 2, ratio: 1, status: 'ok' },
-      { experiment: 'receipts', benchmark: 'receipts > sign', baseline_median_ms: 1, current_median_ms: 1, ratio: 1, status: 'ok' },
+      { experiment: 'receipts', benchmark: 'receipts > verify', baseline_median_ms: 2, current_median_ms: 2, ratio: 1, speed_factor: 1, status: 'ok' },
+      { experiment: 'receipts', benchmark: 'receipts > sign', baseline_median_ms: 1, current_median_ms: 1, ratio: 1, speed_factor: 1, status: 'ok' },
     ]);
     expect(DEFAULT_THRESHOLD).toBe(0.5);
   });
@@ -97,6 +97,22 @@ describe('compareWithBaseline', () => {
     expect(regressed).toBe(true);
     expect(rows.find((r) => r.benchmark === 'verify')).toMatchObject({ ratio: 2, status: 'regressed' });
     expect(rows.find((r) => r.benchmark === 'sign')?.status).toBe('ok');
+  });
+
+  test('behavior: a machine running slower (by its calibration) is not taken for slower code', async () => {
+    await writeLatest('receipts', { verify: 2, sign: 1 }, machine.profile, 4);
+    await recordBaseline({ latestDir, baselineFile });
+    // The whole machine 1.8x slower: calibration and medians alike.
+    await writeLatest('receipts', { verify: 3.6, sign: 1.8 }, machine.profile, 7.2);
+    const slowMachine = await compareWithBaseline({ latestDir, baselineFile });
+    expect(slowMachine.regressed).toBe(false);
+    expect(slowMachine.rows[0]).toMatchObject({ speed_factor: 1.8, status: 'ok' });
+    expect(slowMachine.rows[0]!.ratio).toBeCloseTo(1);
+    // The same machine speed, code 2x slower: still a regression.
+    await writeLatest('receipts', { verify: 4, sign: 1 }, machine.profile, 4);
+    const slowCode = await compareWithBaseline({ latestDir, baselineFile });
+    expect(slowCode.regressed).toBe(true);
+    expect(slowCode.rows.find((r) => r.benchmark === 'verify')).toMatchObject({ ratio: 2, speed_factor: 1, status: 'regressed' });
   });
 
   test('behavior: 1.3x and exactly 1.5x pass with the default threshold', async () => {
@@ -127,9 +143,9 @@ describe('compareWithBaseline', () => {
     const { rows, regressed } = await compareWithBaseline({ latestDir, baselineFile });
     expect(regressed).toBe(false);
     expect(rows).toEqual([
-      { experiment: 'receipts', benchmark: 'kept', baseline_median_ms: 1, current_median_ms: 1, ratio: 1, status: 'ok' },
-      { experiment: 'receipts', benchmark: 'added', baseline_median_ms: null, current_median_ms: 5, ratio: null, status: 'new' },
-      { experiment: 'receipts', benchmark: 'dropped', baseline_median_ms: 1, current_median_ms: null, ratio: null, status: 'missing' },
+      { experiment: 'receipts', benchmark: 'kept', baseline_median_ms: 1, current_median_ms: 1, ratio: 1, speed_factor: 1, status: 'ok' },
+      { experiment: 'receipts', benchmark: 'added', baseline_median_ms: null, current_median_ms: 5, ratio: null, speed_factor: 1, status: 'new' },
+      { experiment: 'receipts', benchmark: 'dropped', baseline_median_ms: 1, current_median_ms: null, ratio: null, speed_factor: 1, status: 'missing' },
     ]);
   });
 
@@ -222,20 +238,21 @@ describe('recordBaseline', () => {
 
 describe('formatComparison', () => {
   const rows: ComparisonRow[] = [
-    { experiment: 'receipts', benchmark: 'verify', baseline_median_ms: 2, current_median_ms: 4, ratio: 2, status: 'regressed' },
-    { experiment: 'receipts', benchmark: 'sign', baseline_median_ms: 1, current_median_ms: 0.9, ratio: 0.9, status: 'ok' },
-    { experiment: 'tee', benchmark: 'quote', baseline_median_ms: null, current_median_ms: 12.5, ratio: null, status: 'new' },
+    { experiment: 'receipts', benchmark: 'verify', baseline_median_ms: 2, current_median_ms: 4, ratio: 2, speed_factor: 1, status: 'regressed' },
+    { experiment: 'receipts', benchmark: 'sign', baseline_median_ms: 1, current_median_ms: 0.9, ratio: 0.9, speed_factor: 1, status: 'ok' },
+    { experiment: 'tee', benchmark: 'quote', baseline_median_ms: null, current_median_ms: 12.5, ratio: null, speed_factor: 1, status: 'new' },
   ];
 
   test('default', () => {
     expect(formatComparison(rows, 0.5)).toBe(
       [
-        'Experiment  Benchmark  Baseline (ms)  Current (ms)   Change  Status',
-        '----------  ---------  -------------  ------------  -------  ---------',
-        'receipts    verify             2.000         4.000  +100.0%  regressed',
-        'receipts    sign               1.000         0.900   -10.0%  ok',
-        'tee         quote                  -        12.500        -  new',
+        'Experiment  Benchmark  Baseline (ms)  Current (ms)  Machine   Change  Status',
+        '----------  ---------  -------------  ------------  -------  -------  ---------',
+        'receipts    verify             2.000         4.000    1.00x  +100.0%  regressed',
+        'receipts    sign               1.000         0.900    1.00x   -10.0%  ok',
+        'tee         quote                  -        12.500    1.00x        -  new',
         '',
+        "Machine: the calibration workload's time now over its time in the baseline (src/bench/calibration.ts); Change: current over baseline median, divided by it.",
         'FAIL: 1 benchmark(s) regressed beyond +50%',
       ].join('\n'),
     );

@@ -12,7 +12,13 @@ export interface Baseline {
   profile: string;
   recorded: string;
   machine: Machine;
-  experiments: Record<string, { benchmarks: Record<string, Summary> }>;
+  experiments: Record<string, BaselineExperiment>;
+}
+
+/** One experiment's summaries in a baseline, and the machine's calibration when they were taken. */
+export interface BaselineExperiment {
+  benchmarks: Record<string, Summary>;
+  calibration_ms?: number;
 }
 
 /** How one benchmark's median moved against the baseline. */
@@ -24,7 +30,10 @@ export interface ComparisonRow {
   benchmark: string;
   baseline_median_ms: number | null;
   current_median_ms: number | null;
+  /** Current over baseline median, divided by the machine speed factor of the experiment. */
   ratio: number | null;
+  /** Current over baseline calibration (1 when either is unknown): how much slower the machine ran. */
+  speed_factor: number;
   status: ComparisonStatus;
 }
 
@@ -38,6 +47,11 @@ interface LatestResult {
   experiment: string;
   machine: Machine | undefined;
   benchmarks: Record<string, Summary>;
+  calibration_ms: number | undefined;
+}
+
+function calibrationOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 const RECORD_HINT = 'record one with `npx pbts bench compare --record`';
@@ -105,7 +119,7 @@ async function readLatest(latestDir: string): Promise<LatestResult[]> {
     if (earlier) throw new Error(`experiment '${experiment}' appears in both ${earlier} and ${file}`);
     fileOf.set(experiment, file);
     const machine = isObject(data.machine) ? (data.machine as unknown as Machine) : undefined;
-    results.push({ experiment, machine, benchmarks: readBenchmarks(data.benchmarks, file) });
+    results.push({ experiment, machine, benchmarks: readBenchmarks(data.benchmarks, file), calibration_ms: calibrationOf(data.calibration_ms) });
   }
   if (results.length === 0) {
     throw new Error(`no benchmark results in ${latestDir}: run the benchmarks (npm run bench), then compare or ${RECORD_HINT}`);
@@ -128,7 +142,11 @@ async function readBaseline(baselineFile: string): Promise<Baseline | undefined>
   const experiments: Baseline['experiments'] = {};
   for (const [experiment, entry] of Object.entries(data.experiments)) {
     const where = `${baselineFile} experiment '${experiment}'`;
-    experiments[experiment] = { benchmarks: readBenchmarks(isObject(entry) ? entry.benchmarks : undefined, where) };
+    const calibration_ms = calibrationOf(isObject(entry) ? entry.calibration_ms : undefined);
+    experiments[experiment] = {
+      benchmarks: readBenchmarks(isObject(entry) ? entry.benchmarks : undefined, where),
+      ...(calibration_ms !== undefined && { calibration_ms }),
+    };
   }
   return { ...(data as unknown as Baseline), experiments };
 }
@@ -159,7 +177,12 @@ export async function recordBaseline(opts: { latestDir: string; baselineFile: st
     );
   }
   const merged: Baseline['experiments'] = { ...existing?.experiments };
-  for (const result of latest) merged[result.experiment] = { benchmarks: result.benchmarks };
+  for (const result of latest) {
+    merged[result.experiment] = {
+      benchmarks: result.benchmarks,
+      ...(result.calibration_ms !== undefined && { calibration_ms: result.calibration_ms }),
+    };
+  }
   // Sorted keys keep diffs of the committed baseline small.
   const experiments = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
   const baseline: Baseline = { profile, recorded: new Date().toISOString(), machine, experiments };
@@ -180,28 +203,33 @@ export async function compareWithBaseline(opts: {
   if (!baseline) throw new Error(`no baseline at ${opts.baselineFile}: ${RECORD_HINT}`);
   const latest = await readLatest(opts.latestDir);
   const rows: ComparisonRow[] = [];
-  for (const { experiment, benchmarks } of latest.sort((a, b) => a.experiment.localeCompare(b.experiment))) {
-    const before = own(baseline.experiments, experiment)?.benchmarks;
+  for (const { experiment, benchmarks, calibration_ms } of latest.sort((a, b) => a.experiment.localeCompare(b.experiment))) {
+    const recorded = own(baseline.experiments, experiment);
+    const before = recorded?.benchmarks;
+    const speed_factor =
+      calibration_ms !== undefined && recorded?.calibration_ms !== undefined ? calibration_ms / recorded.calibration_ms : 1;
     for (const [benchmark, current] of Object.entries(benchmarks)) {
       const old = own(before, benchmark);
       if (!old) {
-        rows.push({ experiment, benchmark, baseline_median_ms: null, current_median_ms: current.median_ms, ratio: null, status: 'new' });
+        rows.push({ experiment, benchmark, baseline_median_ms: null, current_median_ms: current.median_ms, ratio: null, speed_factor, status: 'new' });
         continue;
       }
       // A zero baseline (timer resolution) only compares equal to another zero.
-      const ratio = old.median_ms > 0 ? current.median_ms / old.median_ms : current.median_ms > 0 ? Infinity : 1;
+      const raw = old.median_ms > 0 ? current.median_ms / old.median_ms : current.median_ms > 0 ? Infinity : 1;
+      const ratio = raw / speed_factor;
       rows.push({
         experiment,
         benchmark,
         baseline_median_ms: old.median_ms,
         current_median_ms: current.median_ms,
         ratio,
+        speed_factor,
         status: statusOf(ratio, threshold),
       });
     }
     for (const [benchmark, old] of Object.entries(before ?? {})) {
       if (own(benchmarks, benchmark)) continue;
-      rows.push({ experiment, benchmark, baseline_median_ms: old.median_ms, current_median_ms: null, ratio: null, status: 'missing' });
+      rows.push({ experiment, benchmark, baseline_median_ms: old.median_ms, current_median_ms: null, ratio: null, speed_factor, status: 'missing' });
     }
   }
   return { rows, regressed: rows.some((row) => row.status === 'regressed') };
@@ -216,8 +244,8 @@ function formatPercent(fraction: number): string {
 
 /** Renders rows as a fixed-width table followed by a one-line PASS/FAIL verdict. */
 export function formatComparison(rows: ComparisonRow[], threshold: number): string {
-  const header = ['Experiment', 'Benchmark', 'Baseline (ms)', 'Current (ms)', 'Change', 'Status'];
-  const numeric = [false, false, true, true, true, false];
+  const header = ['Experiment', 'Benchmark', 'Baseline (ms)', 'Current (ms)', 'Machine', 'Change', 'Status'];
+  const numeric = [false, false, true, true, true, true, false];
   const ms = (value: number | null): string => (value === null ? '-' : value.toFixed(3));
   const table = [
     header,
@@ -226,6 +254,7 @@ export function formatComparison(rows: ComparisonRow[], threshold: number): stri
       row.benchmark,
       ms(row.baseline_median_ms),
       ms(row.current_median_ms),
+      `${row.speed_factor.toFixed(2)}x`,
       row.ratio === null ? '-' : formatPercent(row.ratio - 1),
       row.status,
     ]),
@@ -243,7 +272,10 @@ export function formatComparison(rows: ComparisonRow[], threshold: number): stri
     regressed === 0
       ? `PASS: no benchmark regressed beyond ${limit}`
       : `FAIL: ${regressed} benchmark(s) regressed beyond ${limit}`;
-  return [line(header), rule, ...table.slice(1).map(line), '', verdict].join('\n');
+  const note =
+    'Machine: the calibration workload\'s time now over its time in the baseline (src/bench/calibration.ts); ' +
+    'Change: current over baseline median, divided by it.';
+  return [line(header), rule, ...table.slice(1).map(line), '', note, verdict].join('\n');
 }
 
 const USAGE = `Usage: pbts bench compare [options]

@@ -9,6 +9,7 @@ import type { RunnerTask, RunnerTestFile } from 'vitest';
 import type { SerializedError } from 'vitest';
 import { type TestModule, type TestRunEndReason, experimental_getRunnerTask } from 'vitest/node';
 import { BenchmarkReporter } from 'vitest/reporters';
+import { calibrate } from './calibration.ts';
 import { summarizers } from './experiments/index.ts';
 import { describeMachine } from './machine.ts';
 import { takeExtras } from './extras.ts';
@@ -47,6 +48,9 @@ export function experimentName(file: string): string {
 }
 
 export default class PbtsReporter extends BenchmarkReporter {
+  // Machine speed before the benchmarks start and after they end (see calibration.ts).
+  private calibrationBefore = calibrate();
+
   override async onTestRunEnd(
     testModules: ReadonlyArray<TestModule>,
     unhandledErrors: ReadonlyArray<SerializedError>,
@@ -55,6 +59,7 @@ export default class PbtsReporter extends BenchmarkReporter {
     await super.onTestRunEnd(testModules, unhandledErrors, reason);
     let failed = unhandledErrors.length > 0 || reason === 'failed';
     const machine = describeMachine();
+    const calibration = (this.calibrationBefore + calibrate()) / 2;
     const written: string[] = [];
     for (const module of testModules) {
       const file: RunnerTestFile = experimental_getRunnerTask(module);
@@ -80,6 +85,7 @@ export default class PbtsReporter extends BenchmarkReporter {
         machine,
         bls_backend: process.env.PBTS_BLS_BACKEND || 'blst',
         failed: errors.map((bench) => bench.name),
+        calibration_ms: calibration,
         ...report?.json,
         benchmarks: Object.fromEntries(benchmarks),
       };

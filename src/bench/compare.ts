@@ -7,6 +7,12 @@ import type { Summary } from './stats.ts';
 /** Fail beyond 1.5x the baseline median: above run-to-run noise on a shared 2-core VM, below a 2x slowdown. */
 export const DEFAULT_THRESHOLD = 0.5;
 
+/**
+ * Most the machine speed factor may correct, either way: 25%. A larger correction could hide a
+ * real regression behind one unlucky calibration (1.5 x 1.25 < 2, so a 2x slowdown always fails).
+ */
+export const MAX_SPEED_CORRECTION = 1.25;
+
 /** Benchmark summaries of one machine profile, per experiment, that later runs are compared with. */
 export interface Baseline {
   profile: string;
@@ -206,8 +212,9 @@ export async function compareWithBaseline(opts: {
   for (const { experiment, benchmarks, calibration_ms } of latest.sort((a, b) => a.experiment.localeCompare(b.experiment))) {
     const recorded = own(baseline.experiments, experiment);
     const before = recorded?.benchmarks;
-    const speed_factor =
+    const measured =
       calibration_ms !== undefined && recorded?.calibration_ms !== undefined ? calibration_ms / recorded.calibration_ms : 1;
+    const speed_factor = Math.min(MAX_SPEED_CORRECTION, Math.max(1 / MAX_SPEED_CORRECTION, measured));
     for (const [benchmark, current] of Object.entries(benchmarks)) {
       const old = own(before, benchmark);
       if (!old) {
@@ -273,7 +280,8 @@ export function formatComparison(rows: ComparisonRow[], threshold: number): stri
       ? `PASS: no benchmark regressed beyond ${limit}`
       : `FAIL: ${regressed} benchmark(s) regressed beyond ${limit}`;
   const note =
-    'Machine: the calibration workload\'s time now over its time in the baseline (src/bench/calibration.ts); ' +
+    'Machine: the calibration workload\'s time now over its time in the baseline (src/bench/calibration.ts), ' +
+    `within ${MAX_SPEED_CORRECTION}x either way; ` +
     'Change: current over baseline median, divided by it.';
   return [line(header), rule, ...table.slice(1).map(line), '', note, verdict].join('\n');
 }

@@ -1,56 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { getJson, postJson, register, reportBody, testUsers } from '../fixtures/pbts-client.ts';
 import { type TrackerProcess, spawnTracker } from '../fixtures/tracker-process.ts';
-import {
-  type Receipt,
-  aggregateReceipts,
-  currentEpoch,
-  getBackend,
-  keyPairFromSeed,
-  receiptToJson,
-  signReceipt,
-} from '../src/receipts/index.ts';
+import { getBackend } from '../src/receipts/index.ts';
 
 const bls = getBackend('blst');
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-const alice = keyPairFromSeed(bls, 'process-test', 0);
-const bob = keyPairFromSeed(bls, 'process-test', 1);
+const users = testUsers('process-test-', 2);
+const alice = users[0]!;
+const bob = users[1]!;
 const PIECE = 256 * 1024;
 const INITIAL = 1_000_000;
-
-function receipts(from: number, count: number): Receipt[] {
-  return Array.from({ length: count }, (_, i) =>
-    signReceipt(
-      bls,
-      {
-        infohash: new Uint8Array(20).fill(3),
-        senderPk: alice.publicKey,
-        receiverPk: bob.publicKey,
-        pieceHash: createHash('sha256').update(`piece ${from + i}`).digest(),
-        pieceIndex: from + i,
-        pieceSize: PIECE,
-        epoch: currentEpoch(),
-      },
-      bob.secretKey,
-    ),
-  );
-}
-
-const reportBody = (batch: Receipt[]) =>
-  JSON.stringify({ receipts: batch.map(receiptToJson), aggregate_signature: hex(aggregateReceipts(bls, batch)) });
-
-async function post(url: string, body: string) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  return { status: response.status, json: (await response.json()) as Record<string, any> };
-}
-
-async function user(url: string, id: string) {
-  return (await (await fetch(`${url}/users/${id}`)).json()) as { uploaded: number; downloaded: number };
-}
+/** A report of `count` fresh receipts from alice to bob. */
+const reportOf = (count: number) => reportBody(alice, Array.from({ length: count }, () => bob), PIECE);
 
 describe('pbts tracker as a process', () => {
   let dataDir: string;
@@ -67,30 +31,25 @@ describe('pbts tracker as a process', () => {
 
   test('behavior: a report answered before SIGKILL survives the crash, and its replay is never credited', async () => {
     tracker = await spawnTracker(dataDir, ['--initial-credit', String(INITIAL), '--verify-workers', '1']);
-    for (const [id, keys] of [['alice', alice], ['bob', bob]] as const) {
-      const registered = await post(
-        `${tracker.url}/register`,
-        JSON.stringify({ user_id: id, public_key: hex(keys.publicKey), pop: hex(bls.popProve(keys.secretKey)) }),
-      );
-      expect(registered.status).toBe(201);
-    }
-    const body = reportBody(receipts(0, 20));
-    const first = await post(`${tracker.url}/report`, body);
+    await register(tracker.url, alice);
+    await register(tracker.url, bob);
+    const body = reportOf(20);
+    const first = await postJson(`${tracker.url}/report`, body);
     expect(first.status).toBe(200);
     expect(first.json.accepted).toBe(20);
 
     expect(await tracker.stop('SIGKILL')).toBe('SIGKILL');
     tracker = await spawnTracker(dataDir, ['--initial-credit', String(INITIAL), '--verify-workers', '1']);
 
-    expect(await user(tracker.url, 'alice')).toMatchObject({ uploaded: INITIAL + 20 * PIECE, downloaded: 0 });
-    expect(await user(tracker.url, 'bob')).toMatchObject({ uploaded: INITIAL, downloaded: 20 * PIECE });
-    const replay = await post(`${tracker.url}/report`, body);
+    expect(await getJson(`${tracker.url}/users/${alice.userId}`)).toMatchObject({ uploaded: INITIAL + 20 * PIECE, downloaded: 0 });
+    expect(await getJson(`${tracker.url}/users/${bob.userId}`)).toMatchObject({ uploaded: INITIAL, downloaded: 20 * PIECE });
+    const replay = await postJson(`${tracker.url}/report`, body);
     expect(replay.status).toBe(409);
     expect(replay.json.error).toBe('already_spent');
-    expect(await user(tracker.url, 'alice')).toMatchObject({ uploaded: INITIAL + 20 * PIECE });
+    expect(await getJson(`${tracker.url}/users/${alice.userId}`)).toMatchObject({ uploaded: INITIAL + 20 * PIECE });
 
     // Fresh receipts are still credited after the restart.
-    const fresh = await post(`${tracker.url}/report`, reportBody(receipts(20, 5)));
+    const fresh = await postJson(`${tracker.url}/report`, reportOf(5));
     expect(fresh.status).toBe(200);
     expect(fresh.json.sender.uploaded).toBe(INITIAL + 25 * PIECE);
   });

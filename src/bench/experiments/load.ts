@@ -10,6 +10,7 @@ import type { Summary } from '../stats.ts';
 import { table } from '../table.ts';
 import type { ExperimentReport } from './types.ts';
 import { loopbackUrl } from '../loopback.ts';
+import { type TargetCheck, targetCheck, targetLine } from '../targets.ts';
 
 /** What the load experiment runs: announces, receipt reports, or both (and both at once). */
 export type LoadMode = 'announce' | 'receipts' | 'both';
@@ -194,15 +195,6 @@ export interface LoadConfig {
 }
 
 /** A pass/fail line; `pass` is null when the run did not measure it. */
-export interface TargetCheck {
-  name: string;
-  target: string;
-  value: number | null;
-  unit: string;
-  pass: boolean | null;
-  note: string;
-}
-
 const num = (value: number, digits = 2) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -245,24 +237,9 @@ export function checkTargets(runs: readonly LoadRun[]): TargetCheck[] {
   const receiptTop = receiptClients.length > 0 ? Math.max(...receiptClients) : undefined;
   const receipts = receiptTop === undefined ? undefined : find(runs, 'receipts', 'pbts', receiptTop)?.reports;
   const mixed = runs.find((r) => r.kind === 'mixed' && !r.error);
-  const check = (
-    name: string,
-    target: string,
-    value: number | undefined,
-    unit: string,
-    pass: (v: number) => boolean,
-    note: string,
-  ): TargetCheck => ({
-    name,
-    target,
-    value: value ?? null,
-    unit,
-    pass: value === undefined ? null : pass(value),
-    note: value === undefined ? 'not measured in this run' : note,
-  });
   return [
-    check('announce_throughput', '>= 30,000 req/s', ours?.throughput_rps, 'req/s', (v) => v >= 30_000, `at ${top} clients`),
-    check(
+    targetCheck('announce_throughput', '>= 30,000 req/s', ours?.throughput_rps, 'req/s', (v) => v >= 30_000, `at ${top} clients`),
+    targetCheck(
       'announce_vs_bittorrent_tracker',
       '>= 2x',
       ours && peer ? ours.throughput_rps / peer.throughput_rps : undefined,
@@ -270,7 +247,7 @@ export function checkTargets(runs: readonly LoadRun[]): TargetCheck[] {
       (v) => v >= 2,
       `at ${top} clients, same announce load`,
     ),
-    check(
+    targetCheck(
       'announce_p99',
       '<= 10 ms at 100 clients',
       p99Run?.p99_ms,
@@ -278,7 +255,7 @@ export function checkTargets(runs: readonly LoadRun[]): TargetCheck[] {
       (v) => v <= 10,
       p99Clients === 100 ? 'at 100 clients' : `at ${p99Clients} clients (100 not measured)`,
     ),
-    check(
+    targetCheck(
       'verified_receipts_per_s',
       '>= 2,000 receipts/s',
       receipts?.verified_receipts_per_s,
@@ -286,7 +263,7 @@ export function checkTargets(runs: readonly LoadRun[]): TargetCheck[] {
       (v) => v >= 2_000,
       `at ${receiptTop} clients, ${receipts?.receipts_per_report ?? '?'} receipts per report`,
     ),
-    check(
+    targetCheck(
       'announce_p99_during_receipts',
       '<= 10 ms while receipts are verified',
       mixed?.announce?.p99_ms,
@@ -601,9 +578,7 @@ export function summarizeLoad(_benchmarks: ReadonlyMap<string, Summary>, extras:
   const targets = checkTargets(runs);
   lines.push('TARGETS');
   for (const t of targets) {
-    const verdict = t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'FAIL';
-    const value = t.value === null ? '-' : `${num(t.value, t.unit === 'x' ? 2 : t.unit === 'ms' ? 2 : 0)}${t.unit === 'x' ? 'x' : ` ${t.unit}`}`;
-    lines.push(`  [${verdict}] ${t.name}: ${value} (target ${t.target}; ${t.note})`);
+    lines.push(targetLine(t, (v) => `${num(v, t.unit === 'x' || t.unit === 'ms' ? 2 : 0)}${t.unit === 'x' ? 'x' : ` ${t.unit}`}`));
   }
   lines.push('');
 

@@ -11,6 +11,7 @@ import { type Summary, summarize } from '../stats.ts';
 import { type Column, indent, ms, table } from '../table.ts';
 import type { ExperimentReport } from './types.ts';
 import { loopbackUrl } from '../loopback.ts';
+import { type TargetCheck, targetCheck, targetLine } from '../targets.ts';
 
 /** Updates per batched transaction measured in every run (the seed's sizes). */
 export const BATCH_SIZES: readonly number[] = [10, 50, 100];
@@ -207,15 +208,6 @@ export function projectAnnualCost(
 }
 
 /** A pass/fail line; `pass` is null when the run did not measure it. */
-export interface TargetCheck {
-  name: string;
-  target: string;
-  value: number | null;
-  unit: string;
-  pass: boolean | null;
-  note: string;
-}
-
 /** Median time (ms) of each phase of a transaction (see {@link PHASES}). */
 interface PhaseMedians {
   prepare_ms: number;
@@ -318,23 +310,8 @@ export function checkTargets(
     undefined,
   );
   const largest = batches.at(-1);
-  const check = (
-    name: string,
-    target: string,
-    value: number | undefined | null,
-    unit: string,
-    pass: (v: number) => boolean,
-    note: string,
-  ): TargetCheck => ({
-    name,
-    target,
-    value: value ?? null,
-    unit,
-    pass: value === undefined || value === null ? null : pass(value),
-    note: value === undefined || value === null ? 'not measured in this run' : note,
-  });
   return [
-    check(
+    targetCheck(
       'single_update_latency',
       '<= 6 ms',
       update?.median_ms,
@@ -342,7 +319,7 @@ export function checkTargets(
       (v) => v <= 6,
       'median, one update per tx, send to mined receipt',
     ),
-    check(
+    targetCheck(
       'batched_update_throughput',
       '>= 5,000 updates/s',
       best?.median_throughput_updates_per_sec,
@@ -350,7 +327,7 @@ export function checkTargets(
       (v) => v >= 5_000,
       `batch of ${best?.batch_size}, from the median tx time`,
     ),
-    check(
+    targetCheck(
       'gas_per_batched_update',
       '<= 15,000 gas',
       largest?.gas_per_entry,
@@ -616,9 +593,7 @@ export function summarizeOnchain(benchmarks: ReadonlyMap<string, Summary>, extra
 
   lines.push('TARGETS');
   for (const t of targets) {
-    const verdict = t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'FAIL';
-    const value = t.value === null ? '-' : `${t.unit === 'ms' ? ms(t.value, 2) : int(t.value)} ${t.unit}`;
-    lines.push(`  [${verdict}] ${t.name}: ${value} (target ${t.target}; ${t.note})`);
+    lines.push(targetLine(t, (v) => `${t.unit === 'ms' ? ms(v, 2) : int(v)} ${t.unit}`));
   }
   lines.push('');
   if (tracker) {

@@ -6,8 +6,9 @@
  * PBTS_UPDATES, PBTS_TRACKER_URL, PBTS_NO_AUTO_START with PBTS_RPC_URL and PBTS_FACTORY,
  * PBTS_GAS_PRICE_GWEI, PBTS_ETH_USD, PBTS_QUICK (or the flags of `pbts experiments onchain`).
  *
- * Every sample is one real transaction, timed from send (viem's writeContract: encoding, gas
- * estimation, signing, eth_sendRawTransaction) to its mined receipt, whose status is checked.
+ * Every sample is one real transaction sent as the tracker's chain sync sends it (the
+ * `Transactor`: encoding, eth_fillTransaction, signing, eth_sendRawTransactionSync), timed to its
+ * mined receipt, whose status is checked.
  * Gas used by each transaction reaches the report through `recordExtra`.
  */
 import type { Address, Hex } from 'viem';
@@ -25,10 +26,10 @@ import {
 import { recordExtra } from '../src/bench/extras.ts';
 import { samplesOf } from '../src/bench/harness.ts';
 import { userKey } from '../src/chain/contracts.ts';
+import type { Transacted } from '../src/chain/transact.ts';
 import {
   type Registration,
   ReputationWriter,
-  type Sent,
   benchClients,
   checkFactory,
   describeNode,
@@ -57,7 +58,7 @@ const phases: OnchainPhases = {};
 const warmups: Record<string, number> = {};
 
 /** Keeps a transaction's phase times under its benchmark's name. */
-function timed(name: string, sent: Sent): Sent {
+function timed(name: string, sent: Transacted): Transacted {
   const series = (phases[name] ??= { prepare: [], sign: [], send: [], receipt: [] });
   for (const phase of PHASES) series[phase].push(sent.phases[phase]);
   return sent;

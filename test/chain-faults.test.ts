@@ -16,6 +16,7 @@ import { type TrackerProcess, spawnTracker } from '../fixtures/tracker-process.t
 import { waitFor } from '../fixtures/wait.ts';
 import { ANVIL_PID_FILE, ANVIL_STATE_FILE } from '../src/chain/embedded.ts';
 import { deployFactory } from '../src/chain/deploy.ts';
+import { Transactor } from '../src/chain/transact.ts';
 
 const ADMIN = 'fault-admin-token';
 // Small, quick batches: many of them are in flight when the fault strikes.
@@ -102,7 +103,7 @@ describe('chain faults', () => {
     const dataDir = tempDir('anvil-kill');
     const state = path.join(dataDir, 'chain-state.json');
     anvil = await startAnvil({ state, stateInterval: 1 });
-    const factory = await deployFactory(anvil.walletClient, anvil.publicClient);
+    const factory = await deployFactory(new Transactor(anvil));
     const key = generatePrivateKey();
     await anvil.testClient.setBalance({ address: privateKeyToAccount(key).address, value: 10n ** 21n });
     tracker = await spawnTracker(path.join(dataDir, 'tracker'), ['--chain', anvil.rpcUrl, '--factory', factory, '--chain-key', key, ...SYNC_ARGS]);

@@ -12,6 +12,7 @@ import { deployFactory } from '../src/chain/deploy.ts';
 import { rpcOrigin } from '../src/chain/service.ts';
 import type { ChainSetup } from '../src/chain/setup.ts';
 import { type RunningTracker, startTracker } from '../src/tracker/server.ts';
+import { Transactor } from '../src/chain/transact.ts';
 
 const ADMIN = 'chain-admin-token';
 const INITIAL = 1_000_000;
@@ -193,7 +194,7 @@ describe('tracker to chain', () => {
 
     const node = await startAnvil({ port });
     try {
-      expect((await deployFactory(node.walletClient, node.publicClient)).toLowerCase()).toBe(factory.toLowerCase());
+      expect((await deployFactory(new Transactor(node))).toLowerCase()).toBe(factory.toLowerCase());
       expect((await admin(tracker, '/chain/init')).status).toBe(201);
       await report(tracker.url, users[1]!, [users[0]!]);
       await settled(tracker);

@@ -4,24 +4,13 @@
  * receipt, whose status is checked (a revert throws, so the benchmark fails).
  * @module
  */
-import {
-  type Address,
-  type Hex,
-  type LocalAccount,
-  type TransactionReceipt,
-  type TransactionSerializable,
-  BaseError,
-  TransactionReceiptNotFoundError,
-  bytesToHex,
-  decodeErrorResult,
-  encodeFunctionData,
-  isAddress,
-} from 'viem';
+import { type Address, type Hex, BaseError, bytesToHex, isAddress } from 'viem';
 import { type ChainClients, fundedClients } from '../../fixtures/anvil.ts';
 import { INITIAL_CREDIT } from '../../src/bench/experiments/onchain.ts';
-import { POLLING_INTERVAL } from '../../src/chain/clients.ts';
 import { reputationAbi } from '../../src/chain/contracts.ts';
 import { createReputation } from '../../src/chain/deploy.ts';
+import { revertOf } from '../../src/chain/reputation.ts';
+import { type Transacted, Transactor } from '../../src/chain/transact.ts';
 import { getBackend, keyPairFromSeed } from '../../src/receipts/index.ts';
 
 /** A registration as `Reputation.applyBatch` takes it. */
@@ -85,28 +74,14 @@ export function updateOf(id: Hex): Update {
   return { id, uploadedDelta: PIECE, downloadedDelta: PIECE };
 }
 
-/** Milliseconds of one transaction's phases (see {@link ReputationWriter}). */
-export interface Phases {
-  prepare: number;
-  sign: number;
-  send: number;
-  receipt: number;
-}
-
 /** A Reputation contract owned by the bench account, with its batch sequence kept locally. */
 export class ReputationWriter {
   private sequence = 0n;
-  /** The key that signs, used directly as viem's sendTransaction does (walletClient.signTransaction adds an eth_chainId). */
-  private readonly signer: LocalAccount;
 
   private constructor(
-    private readonly clients: ChainClients,
+    private readonly transactor: Transactor,
     readonly address: Address,
-  ) {
-    const account = clients.walletClient.account;
-    if (account.type !== 'local') throw new Error('the on-chain bench signs with a local key');
-    this.signer = account;
-  }
+  ) {}
 
   /** Creates a Reputation through `factory` (referring to `referrer` when given); returns it and the gas used. */
   static async create(
@@ -114,18 +89,19 @@ export class ReputationWriter {
     factory: Address,
     referrer?: Address,
   ): Promise<{ writer: ReputationWriter; gasUsed: bigint }> {
-    const created = await createReputation(clients.walletClient, clients.publicClient, factory, { referrer });
-    return { writer: new ReputationWriter(clients, created.address), gasUsed: created.gasUsed };
+    const transactor = new Transactor(clients);
+    const created = await createReputation(transactor, factory, { referrer });
+    return { writer: new ReputationWriter(transactor, created.address), gasUsed: created.gasUsed };
   }
 
   /**
    * Applies the next batch (sequence `lastSequence + 1`); resolves with its mined, successful
    * receipt and the time of each phase.
    */
-  async applyBatch(registrations: readonly Registration[], updates: readonly Update[]): Promise<Sent> {
+  async applyBatch(registrations: readonly Registration[], updates: readonly Update[]): Promise<Transacted> {
     const sequence = this.sequence + 1n;
     const sent = await this.send(
-      () => encodeFunctionData({ abi: reputationAbi, functionName: 'applyBatch', args: [sequence, registrations, updates] }),
+      this.transactor.write({ address: this.address, abi: reputationAbi, functionName: 'applyBatch', args: [sequence, registrations, updates] }),
       `applyBatch #${sequence} (${registrations.length} registrations, ${updates.length} updates)`,
     );
     this.sequence = sequence;
@@ -133,73 +109,29 @@ export class ReputationWriter {
   }
 
   /** Copies user `id` from the referrer (owner only); resolves with the successful receipt. */
-  migrateUser(id: Hex): Promise<Sent> {
-    return this.send(() => encodeFunctionData({ abi: reputationAbi, functionName: 'migrateUser', args: [id] }), `migrateUser ${id}`);
+  migrateUser(id: Hex): Promise<Transacted> {
+    return this.send(
+      this.transactor.write({ address: this.address, abi: reputationAbi, functionName: 'migrateUser', args: [id] }),
+      `migrateUser ${id}`,
+    );
   }
 
   /**
-   * What the tracker's chain sync does (viem's writeContract requests, then the receipt fetched
-   * as `ReputationChain` fetches it), in four timed phases so the report can say where the time
-   * goes: encoding and eth_fillTransaction (gas estimate, which also refuses a call that would
-   * revert, nonce and fees in one request); signing; eth_sendRawTransaction (automine executes
-   * and mines it here); the mined receipt, whose status is checked.
+   * Sends through the same {@link Transactor} as the tracker's chain sync, so the phases it times
+   * are the sync's; a call that would revert, or a mined revert, fails the benchmark.
    */
-  private async send(encode: () => Hex, what: string): Promise<Sent> {
-    const { publicClient, walletClient } = this.clients;
-    const start = performance.now();
-    const request = await walletClient
-      .prepareTransactionRequest({ to: this.address, data: encode() })
-      .catch((error: unknown) => {
-        throw new Error(`${what} would revert: ${revertReason(error)}`, { cause: error });
-      });
-    const prepared = performance.now();
-    const serializedTransaction = await this.signer.signTransaction(request as TransactionSerializable);
-    const signed = performance.now();
-    const hash = await walletClient.sendRawTransaction({ serializedTransaction });
-    const sent = performance.now();
-    const receipt = await receiptOf(publicClient, hash);
-    const mined = performance.now();
-    if (receipt.status !== 'success') throw new Error(`${what} reverted (tx ${hash}, block ${receipt.blockNumber})`);
-    return {
-      receipt,
-      phases: { prepare: prepared - start, sign: signed - prepared, send: sent - signed, receipt: mined - sent },
-    };
+  private async send(write: Promise<Transacted>, what: string): Promise<Transacted> {
+    const sent = await write.catch((error: unknown) => {
+      throw new Error(`${what} would revert: ${revertReason(error)}`, { cause: error });
+    });
+    if (sent.receipt.status !== 'success') throw new Error(`${what} reverted (tx ${sent.hash}, block ${sent.receipt.blockNumber})`);
+    return sent;
   }
 }
 
-/** The contract's custom error in a failed gas estimate, decoded with the Reputation ABI, else viem's message. */
+/** The contract's custom error in a refused transaction, else viem's message. */
 function revertReason(error: unknown): string {
-  if (!(error instanceof BaseError)) return String(error);
-  const withData = error.walk((cause) => typeof (cause as { data?: unknown }).data === 'string') as { data?: Hex } | null;
-  if (withData?.data) {
-    try {
-      const decoded = decodeErrorResult({ abi: reputationAbi, data: withData.data });
-      return `${decoded.errorName}(${(decoded.args ?? []).map(String).join(', ')})`;
-    } catch {
-      // Not one of the contract's errors: viem's message says what is known.
-    }
-  }
-  return error.shortMessage;
-}
-
-/** A mined, successful transaction and the time of its phases. */
-export interface Sent {
-  receipt: TransactionReceipt;
-  phases: Phases;
-}
-
-/**
- * The receipt of `hash`, asked for at once and then every polling interval, as the tracker's
- * `ReputationChain` does (viem's waiter first watches block numbers: one more request per call).
- */
-async function receiptOf(publicClient: ChainClients['publicClient'], hash: Hex): Promise<TransactionReceipt> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      return await publicClient.getTransactionReceipt({ hash });
-    } catch (error) {
-      if (!(error instanceof TransactionReceiptNotFoundError) || Date.now() > deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLLING_INTERVAL));
-  }
+  const revert = revertOf(error);
+  if (revert) return `${revert.name}(${revert.args.map(String).join(', ')})`;
+  return error instanceof BaseError ? error.shortMessage : String(error);
 }

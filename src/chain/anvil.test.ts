@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { processAlive, startAnvil } from '../../fixtures/anvil.ts';
 import { deployFactory } from './deploy.ts';
+import { Transactor } from './transact.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pbts-anvil-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +28,7 @@ describe('Anvil fixture', () => {
   test('behavior: with a state file the chain survives a stop and a restart on the same port', async () => {
     const state = path.join(dir, 'state.json');
     const first = await startAnvil({ state });
-    const factory = await deployFactory(first.walletClient, first.publicClient);
+    const factory = await deployFactory(new Transactor(first));
     const block = await first.publicClient.getBlockNumber();
     const code = await first.publicClient.getCode({ address: factory });
     await first.stop();

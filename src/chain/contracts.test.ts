@@ -18,6 +18,7 @@ import { beforeAll, describe, expect, inject, test } from 'vitest';
 import { type ChainClients, fundedClients } from '../../fixtures/anvil.ts';
 import { reputationAbi, reputationBytecode, reputationFactoryAbi, userKey } from './contracts.ts';
 import { createReputation } from './deploy.ts';
+import { Transactor } from './transact.ts';
 
 interface Registration {
   userId: string;
@@ -56,7 +57,7 @@ function registration(userId: string, uploaded = 1_000n): Registration {
 }
 
 async function newReputation(referrer?: Address): Promise<Address> {
-  const { address } = await createReputation(owner.walletClient, owner.publicClient, factory, { referrer });
+  const { address } = await createReputation(new Transactor(owner), factory, { referrer });
   return address;
 }
 
@@ -134,7 +135,7 @@ function events(receipt: TransactionReceipt) {
 describe('ReputationFactory', () => {
   test('default', async () => {
     const attestationHash = keccak256(stringToHex('attestation'));
-    const created = await createReputation(owner.walletClient, owner.publicClient, factory, { attestationHash });
+    const created = await createReputation(new Transactor(owner), factory, { attestationHash });
     const receipt = await owner.publicClient.getTransactionReceipt({ hash: created.txHash });
     expect(created.gasUsed).toBe(receipt.gasUsed);
     const [event] = parseEventLogs({ abi: reputationFactoryAbi, logs: receipt.logs, eventName: 'ReputationCreated' });
@@ -159,7 +160,7 @@ describe('ReputationFactory', () => {
 
   test('behavior: a contract the factory created is accepted as referrer', async () => {
     const first = await newReputation();
-    const second = await createReputation(stranger.walletClient, stranger.publicClient, factory, { referrer: first });
+    const second = await createReputation(new Transactor(stranger), factory, { referrer: first });
     const client = owner.publicClient;
     expect(await client.readContract({ address: second.address, abi: reputationAbi, functionName: 'referrer' })).toBe(first);
     expect(await client.readContract({ address: second.address, abi: reputationAbi, functionName: 'owner' })).toBe(
@@ -386,7 +387,7 @@ describe('Reputation', () => {
 
   test('behavior: gas per operation (printed), at most 15k gas per entry in a 100-update batch', async () => {
     const rows: [operation: string, entries: number, gas: bigint][] = [];
-    const created = await createReputation(owner.walletClient, owner.publicClient, factory);
+    const created = await createReputation(new Transactor(owner), factory);
     rows.push(['create Reputation', 1, created.gasUsed]);
     const reputation = created.address;
 

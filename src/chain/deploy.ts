@@ -3,25 +3,9 @@
  * receipt's status (a reverted transaction is an error, never a success).
  * @module
  */
-import {
-  type Account,
-  type Address,
-  type Chain,
-  type Hash,
-  type Hex,
-  type PublicClient,
-  type Transport,
-  type TransactionReceipt,
-  type WalletClient,
-  isAddressEqual,
-  parseEventLogs,
-  zeroAddress,
-  zeroHash,
-} from 'viem';
+import { type Address, type Hash, type Hex, isAddressEqual, parseEventLogs, zeroAddress, zeroHash } from 'viem';
 import { reputationFactoryAbi, reputationFactoryBytecode } from './contracts.ts';
-
-/** A wallet client whose account signs the transactions. */
-export type SigningWalletClient = WalletClient<Transport, Chain | undefined, Account>;
+import type { Transacted, Transactor } from './transact.ts';
 
 /** Options of {@link createReputation}. */
 export interface CreateReputationOptions {
@@ -38,46 +22,36 @@ export interface CreatedReputation {
   gasUsed: bigint;
 }
 
-async function successfulReceipt(publicClient: PublicClient, hash: Hash, what: string): Promise<TransactionReceipt> {
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success') throw new Error(`${what} reverted (tx ${hash}, block ${receipt.blockNumber})`);
-  return receipt;
+function successful(sent: Transacted, what: string): Transacted {
+  if (sent.receipt.status !== 'success') throw new Error(`${what} reverted (tx ${sent.hash}, block ${sent.receipt.blockNumber})`);
+  return sent;
 }
 
-/** Deploys a ReputationFactory from the wallet's account and returns its address. */
-export async function deployFactory(walletClient: SigningWalletClient, publicClient: PublicClient): Promise<Address> {
-  const hash = await walletClient.deployContract({
-    abi: reputationFactoryAbi,
-    bytecode: reputationFactoryBytecode,
-    account: walletClient.account,
-    chain: walletClient.chain,
-  });
-  const receipt = await successfulReceipt(publicClient, hash, 'ReputationFactory deployment');
+/** Deploys a ReputationFactory from the transactor's account and returns its address. */
+export async function deployFactory(transactor: Transactor): Promise<Address> {
+  const { hash, receipt } = successful(await transactor.deploy(reputationFactoryBytecode), 'ReputationFactory deployment');
   if (!receipt.contractAddress) throw new Error(`ReputationFactory deployment ${hash} created no contract`);
   return receipt.contractAddress;
 }
 
-/** Creates a Reputation contract owned by the wallet's account through `factory`. */
+/** Creates a Reputation contract owned by the transactor's account through `factory`. */
 export async function createReputation(
-  walletClient: SigningWalletClient,
-  publicClient: PublicClient,
+  transactor: Transactor,
   factory: Address,
   { referrer = zeroAddress, attestationHash = zeroHash }: CreateReputationOptions = {},
 ): Promise<CreatedReputation> {
-  const txHash = await walletClient.writeContract({
+  const sent = await transactor.write({
     address: factory,
     abi: reputationFactoryAbi,
     functionName: 'createReputation',
     args: [referrer, attestationHash],
-    account: walletClient.account,
-    chain: walletClient.chain,
   });
-  const receipt = await successfulReceipt(publicClient, txHash, 'createReputation');
+  const { hash, receipt } = successful(sent, 'createReputation');
   const [created] = parseEventLogs({
     abi: reputationFactoryAbi,
     eventName: 'ReputationCreated',
     logs: receipt.logs.filter((log) => isAddressEqual(log.address, factory)),
   });
-  if (!created) throw new Error(`createReputation ${txHash} emitted no ReputationCreated event`);
-  return { address: created.args.reputation, txHash, gasUsed: receipt.gasUsed };
+  if (!created) throw new Error(`createReputation ${hash} emitted no ReputationCreated event`);
+  return { address: created.args.reputation, txHash: hash, gasUsed: receipt.gasUsed };
 }

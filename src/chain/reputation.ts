@@ -12,17 +12,16 @@ import {
   type Hash,
   type Hex,
   HttpRequestError,
-  type TransactionReceipt,
   TimeoutError,
-  TransactionReceiptNotFoundError,
   isAddressEqual,
   parseEventLogs,
   zeroAddress,
 } from 'viem';
 import type { BatchArgs } from './batch.ts';
-import { type ChainClients, POLLING_INTERVAL } from './clients.ts';
+import type { ChainClients } from './clients.ts';
 import { reputationAbi, userKey } from './contracts.ts';
 import { type CreateReputationOptions, type CreatedReputation, createReputation, deployFactory } from './deploy.ts';
+import { RECEIPT_TIMEOUT_MS, ReceiptTimeoutError, type Transacted, Transactor } from './transact.ts';
 
 /**
  * What went wrong: `rpc_unavailable` (no answer: down, refused, timed out), `rpc_error` (the node
@@ -81,9 +80,6 @@ export interface LocalRecord {
   publicKey: Hex;
 }
 
-/** Longest wait for a transaction's receipt (ms) before it counts as failed. */
-export const RECEIPT_TIMEOUT_MS = 30_000;
-
 /** The innermost message of an error's cause chain (`connect ECONNREFUSED ...` rather than `fetch failed`). */
 function rootMessage(error: unknown): string {
   let current = error;
@@ -102,6 +98,7 @@ export function revertOf(error: unknown): Revert | undefined {
 /** `error` as a {@link ChainError}; `what` names the operation in the message. */
 export function toChainError(error: unknown, what: string): ChainError {
   if (error instanceof ChainError) return error;
+  if (error instanceof ReceiptTimeoutError) return new ChainError('receipt_timeout', `${what}: ${error.message}`);
   const revert = revertOf(error);
   if (revert !== undefined) {
     if (revert.name === 'BadSequence') {
@@ -122,11 +119,14 @@ export function toChainError(error: unknown, what: string): ChainError {
 /** The tracker's account on one chain, acting on its Reputation contract and the factory. */
 export class ReputationChain {
   private writes: Promise<unknown> = Promise.resolve();
+  private readonly transactor: Transactor;
 
   constructor(
     private readonly clients: ChainClients,
-    private readonly receiptTimeoutMs = RECEIPT_TIMEOUT_MS,
-  ) {}
+    receiptTimeoutMs = RECEIPT_TIMEOUT_MS,
+  ) {
+    this.transactor = new Transactor(clients, receiptTimeoutMs);
+  }
 
   /** The tracker's chain address (the contract owner). */
   get account(): Address {
@@ -155,15 +155,15 @@ export class ReputationChain {
   /** Sends batch `sequence` and waits for its receipt; throws {@link BadSequenceError} when the contract expects another. */
   applyBatch(contract: Address, sequence: number, args: BatchArgs): Promise<AppliedBatch> {
     return this.serial(`applyBatch(${sequence})`, async () => {
-      const hash = await this.clients.walletClient.writeContract({
-        address: contract,
-        abi: reputationAbi,
-        functionName: 'applyBatch',
-        args: [BigInt(sequence), args.registrations, args.updates],
-        chain: this.clients.walletClient.chain,
-        account: this.clients.walletClient.account,
-      });
-      const receipt = await this.receipt(hash, `applyBatch(${sequence})`);
+      const { hash, receipt } = successful(
+        await this.transactor.write({
+          address: contract,
+          abi: reputationAbi,
+          functionName: 'applyBatch',
+          args: [BigInt(sequence), args.registrations, args.updates],
+        }),
+        `applyBatch(${sequence})`,
+      );
       // A call to an address without code succeeds too: only the event proves the contract applied it.
       const applied = parseEventLogs({ abi: reputationAbi, eventName: 'BatchApplied', logs: receipt.logs }).some(
         (log) => isAddressEqual(log.address, contract) && log.args.sequence === BigInt(sequence),
@@ -177,16 +177,12 @@ export class ReputationChain {
 
   /** Deploys a ReputationFactory from the tracker's account. */
   deployFactory(): Promise<Address> {
-    return this.serial('deploying the ReputationFactory', () =>
-      deployFactory(this.clients.walletClient, this.clients.publicClient),
-    );
+    return this.serial('deploying the ReputationFactory', () => deployFactory(this.transactor));
   }
 
   /** Creates the tracker's Reputation contract through `factory`. */
   createReputation(factory: Address, options: CreateReputationOptions): Promise<CreatedReputation> {
-    return this.serial('createReputation', () =>
-      createReputation(this.clients.walletClient, this.clients.publicClient, factory, options),
-    );
+    return this.serial('createReputation', () => createReputation(this.transactor, factory, options));
   }
 
   /** The referrer `contract` falls back to, or null. */
@@ -213,15 +209,10 @@ export class ReputationChain {
   /** Copies user `userId` from the referrer into `contract` (`migrateUser`); resolves with the transaction. */
   migrateUser(contract: Address, userId: string): Promise<Hash> {
     return this.serial(`migrateUser(${userId})`, async () => {
-      const hash = await this.clients.walletClient.writeContract({
-        address: contract,
-        abi: reputationAbi,
-        functionName: 'migrateUser',
-        args: [userKey(userId)],
-        chain: this.clients.walletClient.chain,
-        account: this.clients.walletClient.account,
-      });
-      const receipt = await this.receipt(hash, `migrateUser(${userId})`);
+      const { hash, receipt } = successful(
+        await this.transactor.write({ address: contract, abi: reputationAbi, functionName: 'migrateUser', args: [userKey(userId)] }),
+        `migrateUser(${userId})`,
+      );
       const migrated = parseEventLogs({ abi: reputationAbi, eventName: 'UserMigrated', logs: receipt.logs }).filter((log) =>
         isAddressEqual(log.address, contract),
       );
@@ -247,27 +238,12 @@ export class ReputationChain {
     this.writes = run.catch(() => undefined);
     return run;
   }
+}
 
-  /**
-   * Polls for the receipt of `hash`. Unlike viem's waiter, which keeps polling through RPC
-   * failures until its timeout, an unreachable node fails at once so the sync can back off.
-   */
-  private async receipt(hash: Hash, what: string): Promise<TransactionReceipt> {
-    const deadline = Date.now() + this.receiptTimeoutMs;
-    for (;;) {
-      try {
-        const receipt = await this.clients.publicClient.getTransactionReceipt({ hash });
-        if (receipt.status !== 'success') {
-          throw new ChainError('reverted', `${what} reverted on chain (tx ${hash}, block ${receipt.blockNumber})`);
-        }
-        return receipt;
-      } catch (error) {
-        if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
-      }
-      if (Date.now() > deadline) {
-        throw new ChainError('receipt_timeout', `${what}: no receipt for tx ${hash} within ${this.receiptTimeoutMs} ms`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, POLLING_INTERVAL));
-    }
+/** `sent` when it succeeded; a transaction mined as reverted is a {@link ChainError}. */
+function successful(sent: Transacted, what: string): Transacted {
+  if (sent.receipt.status !== 'success') {
+    throw new ChainError('reverted', `${what} reverted on chain (tx ${sent.hash}, block ${sent.receipt.blockNumber})`);
   }
+  return sent;
 }

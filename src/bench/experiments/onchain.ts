@@ -129,10 +129,7 @@ export interface OnchainGas {
   migrate: number[];
 }
 
-/**
- * Phases of a timed transaction: encoding and eth_fillTransaction (gas estimate, nonce, fees);
- * signing; eth_sendRawTransaction (automine executes and mines it); waiting for the receipt.
- */
+/** Phases of a timed transaction, as the `Transactor` times them (see `TransactionPhases`). */
 export const PHASES = ['prepare', 'sign', 'send', 'receipt'] as const;
 
 /** Phase times (ms) of each timed series' transactions (the `phases` extra), by benchmark name. */
@@ -521,9 +518,10 @@ export function summarizeOnchain(benchmarks: ReadonlyMap<string, Summary>, extra
         ),
       ),
       '   Prepare: ABI encoding and one eth_fillTransaction (gas estimate, which executes the transaction and grows ' +
-        'with the batch, nonce and fees); Sign: RLP, keccak and secp256k1 in-process; Send: eth_sendRawTransaction, ' +
-        'during which automine executes and mines it; Receipt: eth_getTransactionReceipt. Same requests as the ' +
-        "tracker's chain sync (viem writeContract, then the receipt fetched directly).",
+        'with the batch, nonce and fees); Sign: RLP, keccak and secp256k1 in-process; Send: ' +
+        'eth_sendRawTransactionSync (EIP-7966), during which automine executes and mines it and which returns the ' +
+        'receipt; Receipt: polling eth_getTransactionReceipt, only on a node without that method (else 0). Same ' +
+        "requests as the tracker's chain sync (one Transactor for both).",
       '',
     );
   }

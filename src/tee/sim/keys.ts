@@ -12,6 +12,7 @@ import { hkdf } from '@noble/hashes/hkdf';
 import { sha256 } from '@noble/hashes/sha2';
 import { keccak_256 } from '@noble/hashes/sha3';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils';
+import { publicKeyOf, signDigestRecoverable } from './k256.ts';
 
 /** What the KMS hands a dstack app: its id, its secp256k1 app key, and the KMS root's signature over it. */
 export interface AppKeys {
@@ -50,8 +51,7 @@ export function dstackKdf(inputKey: Uint8Array, context: Uint8Array[], length = 
 
 /** 65-byte r||s||v secp256k1 signature over keccak256(message), deterministic like k256's. */
 export function signRecoverable(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-  const signature = secp256k1.sign(keccak_256(message), secretKey);
-  return concatBytes(signature.toCompactRawBytes(), new Uint8Array([signature.recovery]));
+  return signDigestRecoverable(secretKey, keccak_256(message));
 }
 
 /** Compressed secp256k1 public key that made `signature` (r||s||v) over keccak256(message). */
@@ -66,13 +66,13 @@ export function recoverSigner(message: Uint8Array, signature: Uint8Array): Uint8
 /** The KMS's issuance of an app key, as dstack's KMS does it: for tests of other KMS roots. */
 export function issueAppKeys(kmsRootKey: Uint8Array, appId: Uint8Array): AppKeys {
   const k256Key = dstackKdf(kmsRootKey, [appId, utf8ToBytes('app-key')]);
-  const appPublicKey = secp256k1.getPublicKey(k256Key, true);
+  const appPublicKey = publicKeyOf(k256Key);
   return { appId, k256Key, k256Signature: signRecoverable(kmsRootKey, concatBytes(KMS_ISSUED_PREFIX, appId, appPublicKey)) };
 }
 
 /** Compressed public key of the app key. */
 export function appPublicKey(keys: AppKeys): Uint8Array {
-  return secp256k1.getPublicKey(keys.k256Key, true);
+  return publicKeyOf(keys.k256Key);
 }
 
 /** Compressed public key of the KMS root that issued `keys`, recovered from its signature. */
@@ -103,7 +103,7 @@ export interface DerivedKey {
 /** `GetKey(path, purpose, algorithm)`: only `path` changes the key bytes, exactly as in dstack. */
 export function getKey(keys: AppKeys, path: string, purpose: string, algorithm: KeyAlgorithm): DerivedKey {
   const key = dstackKdf(keys.k256Key, [utf8ToBytes(path)]);
-  const publicKey = algorithm === 'ed25519' ? ed25519.getPublicKey(key) : secp256k1.getPublicKey(key, true);
+  const publicKey = algorithm === 'ed25519' ? ed25519.getPublicKey(key) : publicKeyOf(key);
   const appSignature = signRecoverable(keys.k256Key, utf8ToBytes(`${purpose}:${bytesToHex(publicKey)}`));
   return { key, signatureChain: [appSignature, keys.k256Signature] };
 }
@@ -131,8 +131,8 @@ export function signData(keys: AppKeys, algorithm: SignAlgorithm, data: Uint8Arr
     }
     // k256's plain `sign` hashes with SHA-256; the prehashed variant signs the digest as given.
     const digest = algorithm === 'secp256k1' ? sha256(data) : data;
-    signature = secp256k1.sign(digest, key).toCompactRawBytes();
-    publicKey = secp256k1.getPublicKey(key, true);
+    signature = signDigestRecoverable(key, digest).slice(0, 64);
+    publicKey = publicKeyOf(key);
   }
   return { signature, signatureChain: [signature, ...signatureChain], publicKey };
 }

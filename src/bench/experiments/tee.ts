@@ -111,7 +111,7 @@ export function summarizeTee(benchmarks: ReadonlyMap<string, Summary>, rawExtras
     if (roundTrip || simWork) {
       lines.push('     Of which (medians):');
       if (roundTrip) lines.push(`       SDK client + socket round trip (Version RPC): ${ms(roundTrip.median_ms)} ms`);
-      if (simWork) lines.push(`       simulator-side derivation and chain signature (JavaScript, no transport): ${ms(simWork.median_ms)} ms`);
+      if (simWork) lines.push(`       simulator-side derivation and chain signature (HKDF + libsecp256k1, no transport): ${ms(simWork.median_ms)} ms`);
       keyGeneration.breakdown = { sdk_round_trip: roundTrip ? stats(roundTrip) : null, simulator_key_work: simWork ? stats(simWork) : null };
     }
     lines.push('');

@@ -10,7 +10,7 @@ import type { VerifyTask, VerifyReply } from './pool.ts';
 // the thread answering announces run first when the cores are busy, so a burst of reports does
 // not stall announces. Linux gives each thread its own nice value; elsewhere this is skipped.
 try {
-  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10);
+  setPriority(Number(readlinkSync('/proc/thread-self').split("/").pop()), 19);
 } catch {
   // Not Linux, or not allowed: verification runs at normal priority.
 }

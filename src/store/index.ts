@@ -6,3 +6,4 @@
 export * from './types.ts';
 export { openStore, STORE_FILE, type StoreOptions } from './sqlite.ts';
 export { SCHEMA_VERSION } from './schema.ts';
+export { inlineCommitter, type ReportCommitter, WriterThread } from './writer.ts';

@@ -219,6 +219,8 @@ export interface Outbox {
   finishMigration(userId: string, record: MigratedRecord, now?: number): void;
   /** Releases a reservation whose migration failed. */
   abortMigration(userId: string): void;
+  /** Calls the listeners: entries were committed, here or by another connection (the report writer). */
+  notify(): void;
   /** Calls `listener` after every commit that added entries; returns the unsubscribe function. */
   onChange(listener: () => void): () => void;
 }

@@ -10,7 +10,7 @@ import type { ChainService } from '../chain/service.ts';
 import type { VerifyPool } from '../receipts/index.ts';
 import type { TeeRuntime } from '../tee/runtime.ts';
 import { teeRoutes } from '../tee/routes.ts';
-import type { Store } from '../store/index.ts';
+import type { ReportCommitter, Store } from '../store/index.ts';
 import { configRoutes } from './admin.ts';
 import { type Announcer, announceRoutes, createAnnouncer } from './announce.ts';
 import type { TrackerConfig } from './config.ts';
@@ -37,6 +37,8 @@ export interface CreateAppOptions {
   pbts?: {
     store: Store;
     pool: VerifyPool;
+    /** Where verified reports are committed; default: inline on the store's connection. */
+    committer?: ReportCommitter;
     /** Unix milliseconds of start-up, for `/health`. */
     startedAt: number;
     /** The chain the store's outbox feeds; the chain routes say "disabled" without it. */

@@ -18,7 +18,14 @@ import {
   SIGNATURE_LENGTH,
   type VerifyPool,
 } from '../receipts/index.ts';
-import { AlreadySpentError, type ReportOutcome, type SpendReceipt, type Store } from '../store/index.ts';
+import {
+  AlreadySpentError,
+  inlineCommitter,
+  type ReportCommitter,
+  type ReportOutcome,
+  type SpendReceipt,
+  type Store,
+} from '../store/index.ts';
 import type { TrackerConfig } from './config.ts';
 import { userView } from './users.ts';
 
@@ -27,6 +34,8 @@ export interface ReportDeps {
   store: Store;
   config: Pick<TrackerConfig, 'epochSeconds' | 'windowEpochs'>;
   pool: Pick<VerifyPool, 'verifyAggregate'>;
+  /** Where verified reports are committed; default: inline on the store's connection. */
+  committer?: Pick<ReportCommitter, 'commit'>;
   /** Clock in unix milliseconds; default `Date.now`. */
   now?: () => number;
 }
@@ -163,6 +172,7 @@ function checkReport(
 /** `POST /report` `{ sender_pk?, receipts, aggregate_signature }` -> 200 with the new totals. */
 export function reportRoutes(deps: ReportDeps): Hono {
   const { store, config, pool } = deps;
+  const committer = deps.committer ?? inlineCommitter(store);
   const now = deps.now ?? Date.now;
   let collectedEpoch = -1;
   return new Hono().post(
@@ -195,7 +205,7 @@ export function reportRoutes(deps: ReportDeps): Hono {
         throw error;
       }
       // A replay is refused before the signature work, so replays cannot buy verification time;
-      // applyReport below still decides atomically for reports racing each other.
+      // the commit below still decides atomically for reports racing each other.
       const spent = checked.spends.findIndex((spend) => store.isSpent(spend.id));
       if (spent >= 0) return atReceipt(spent, 'already_spent', 'already spent', 409).send(c);
       if (!(await pool.verifyAggregate(checked.receipts, checked.signature))) {
@@ -204,7 +214,7 @@ export function reportRoutes(deps: ReportDeps): Hono {
       }
       let outcome: ReportOutcome;
       try {
-        outcome = store.applyReport({ receipts: checked.spends, now: now() });
+        outcome = await committer.commit({ receipts: checked.spends, now: now() });
       } catch (error) {
         if (error instanceof AlreadySpentError) {
           return atReceipt(error.index, 'already_spent', 'already spent', 409).send(c);

@@ -12,7 +12,7 @@ import type { ChainService } from '../chain/service.ts';
 import { type ChainSetup, openChain } from '../chain/setup.ts';
 import { type BackendName, VerifyPool } from '../receipts/index.ts';
 import type { TeeRuntime } from '../tee/runtime.ts';
-import { openStore } from '../store/index.ts';
+import { type ReportCommitter, WriterThread, inlineCommitter, openStore } from '../store/index.ts';
 import { createApp } from './app.ts';
 import { type TrackerConfig, resolveConfig } from './config.ts';
 import { withAnnounceFastPath } from './fast-path.ts';
@@ -64,9 +64,19 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
     store.close();
     throw error;
   }
+  let committer: ReportCommitter;
+  try {
+    // A file store commits reports on its writer thread (the fsync off the event loop).
+    committer =
+      config.dataDir === ':memory:' ? inlineCommitter(store) : await WriterThread.start(config.dataDir, () => store.outbox.notify());
+  } catch (error) {
+    await chain?.close();
+    store.close();
+    throw error;
+  }
   const pool = new VerifyPool({ size: options.verifyWorkers, backend: options.backend });
   const hooks = config.mode === 'open' ? openHooks : privateHooks({ store, config });
-  const tracker = createApp({ config, hooks, pbts: { store, pool, startedAt: Date.now(), chain, tee: options.tee } });
+  const tracker = createApp({ config, hooks, pbts: { store, pool, committer, startedAt: Date.now(), chain, tee: options.tee } });
   const { app, swarms } = tracker;
 
   const server = createServer(withAnnounceFastPath(tracker, getRequestListener(app.fetch)));
@@ -79,6 +89,7 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
   } catch (error) {
     await chain?.close();
     await pool.close();
+    await committer.close();
     store.close();
     throw error;
   }
@@ -100,6 +111,7 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
       // Before the store closes: the sync writes confirmations to it.
       await chain?.close();
       await pool.close();
+      await committer.close();
       store.close();
     },
   };

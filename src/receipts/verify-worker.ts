@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { getBackend } from './backend.ts';
 import type { VerifyTask, VerifyReply } from './pool.ts';
 
-// Verification is the tracker's background work: at a lower priority (nice 10) the kernel lets
+// Verification is the tracker's background work: at the lowest priority (nice 19) the kernel lets
 // the thread answering announces run first when the cores are busy, so a burst of reports does
 // not stall announces. Linux gives each thread its own nice value; elsewhere this is skipped.
 try {

@@ -121,14 +121,20 @@ describe('chain faults', () => {
     await waitFor('a few batches confirmed', async () => (await status(url)).last_confirmed_sequence >= 3);
     // A node killed outright restarts from its last periodic dump, missing the batches after it.
     // Keep a dump taken now, let more batches land, and restart from it: the loss is certain.
+    // Mining is paused while the dump is taken: a dump written while a block is being mined can
+    // hold the block's state change without the block (and its BatchApplied log).
     const snapshot = path.join(dataDir, 'snapshot.json');
+    await anvil.testClient.setAutomine(false);
     const dumpedAt = statSync(state).mtimeMs;
-    await waitFor('a fresh dump', () => statSync(state).mtimeMs > dumpedAt);
+    await waitFor('a fresh dump', () => statSync(state).mtimeMs > dumpedAt + 50);
     const atSnapshot = (await status(url)).last_confirmed_sequence as number;
     await waitFor('a complete copy of the dump', () => {
       copyFileSync(state, snapshot);
       return JSON.parse(readFileSync(snapshot, 'utf8')) !== null;
     });
+    await anvil.testClient.setAutomine(true);
+    // The batch the sync sent meanwhile waits in the pool: mine it.
+    await anvil.testClient.mine({ blocks: 1 });
     await waitFor('batches after the dump', async () => (await status(url)).last_confirmed_sequence >= atSnapshot + 10);
 
     const port = anvil.port;

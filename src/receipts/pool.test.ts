@@ -1,4 +1,6 @@
-import { afterAll, describe, expect, test } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { afterAll, describe, expect, test, vi } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2';
 import { getBackend } from './backend.ts';
 import { keyPairFromSeed } from './keys.ts';
@@ -64,5 +66,43 @@ describe('VerifyPool', () => {
     const closed = new VerifyPool({ size: 1, backend: 'noble' });
     await closed.close();
     await expect(closed.verifyAggregate(receipts, aggregate)).rejects.toThrow(/closed/);
+  });
+});
+
+/** Scheduling policies of this process's threads (Linux /proc: field 41 of stat, 5 = SCHED_IDLE). */
+function threadPolicies(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38])];
+    } catch {
+      return []; // The thread just ended.
+    }
+  });
+}
+
+const hasChrt = (() => {
+  try {
+    execFileSync('chrt', ['--help'], { stdio: 'ignore' });
+    return process.platform === 'linux';
+  } catch {
+    return false;
+  }
+})();
+
+describe.runIf(hasChrt)('VerifyPool scheduling', () => {
+  test('behavior: verification threads run SCHED_IDLE, so any other thread that wakes preempts them', async () => {
+    const before = threadPolicies().filter((policy) => policy === 5).length;
+    const pool = new VerifyPool({ size: 2, backend: 'blst' });
+    try {
+      expect(await pool.verifyAggregate(receipts, aggregate)).toBe(true);
+      // Both workers set themselves as they start (the second may still be loading); this thread stays a normal one.
+      await vi.waitFor(() => expect(threadPolicies().filter((policy) => policy === 5).length).toBeGreaterThanOrEqual(before + 2), {
+        timeout: 10_000,
+      });
+      expect(Number(readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ')[38])).toBe(0);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -19,7 +19,7 @@ import type { TrackerEnv } from './query.ts';
 import { infoRoutes, infoSamples } from './info.ts';
 import { RequestCounter, metricsRoutes } from './metrics.ts';
 import { registerRoutes } from './register.ts';
-import { reportRoutes } from './report.ts';
+import { type Reporter, createReporter, reportRoutes } from './report.ts';
 import { scrapeRoutes } from './scrape.ts';
 import { Swarms } from './swarm.ts';
 import { usersRoutes } from './users.ts';
@@ -54,6 +54,8 @@ export interface TrackerApp {
   swarms: Swarms;
   /** The announce logic behind the announce routes. */
   announce: Announcer;
+  /** The report logic behind `POST /report`; undefined without the PBTS side. */
+  report: Reporter | undefined;
   /** The request counters behind `/metrics`. */
   counter: RequestCounter;
 }
@@ -72,10 +74,12 @@ export function createApp(options: CreateAppOptions): TrackerApp {
   const announce = createAnnouncer({ config, swarms, hooks, clock });
   app.route('/', announceRoutes(announce));
   app.route('/', scrapeRoutes({ swarms, clock }));
+  let report: Reporter | undefined;
   if (options.pbts) {
     const deps = { ...options.pbts, config, swarms, now: () => clock() * 1000 };
     app.route('/', registerRoutes(deps));
-    app.route('/', reportRoutes(deps));
+    report = createReporter(deps);
+    app.route('/', reportRoutes(report));
     app.route('/', usersRoutes({ store: deps.store, chain: deps.chain !== undefined }));
     app.route('/', infoRoutes(deps));
     app.route('/', configRoutes(config));
@@ -96,5 +100,5 @@ export function createApp(options: CreateAppOptions): TrackerApp {
     console.error(err);
     return c.json({ error: 'internal server error' }, 500);
   });
-  return { app, swarms, announce, counter };
+  return { app, swarms, announce, report, counter };
 }

@@ -1,11 +1,15 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type TestUser, postJson, register, reportBody, testUsers } from '../../fixtures/pbts-client.ts';
+import { VerifyPool } from '../receipts/index.ts';
+import { type Store, openStore } from '../store/index.ts';
 import { type TrackerApp, createApp } from './app.ts';
 import { resolveConfig } from './config.ts';
-import { withAnnounceFastPath } from './fast-path.ts';
+import { withFastPath } from './fast-path.ts';
 import { matchAnnouncePath } from './announce.ts';
+import { MAX_REPORT_BYTES } from './report.ts';
 
 let tracker: TrackerApp;
 let server: Server;
@@ -16,7 +20,7 @@ const announce = (peer: string, left = 0) =>
 
 beforeAll(async () => {
   tracker = createApp({ config: resolveConfig({ mode: 'open' }) });
-  server = createServer(withAnnounceFastPath(tracker, getRequestListener(tracker.app.fetch)));
+  server = createServer(withFastPath(tracker, getRequestListener(tracker.app.fetch)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -53,4 +57,70 @@ test('error: a bad announce gets a bencoded failure reason from the fast path', 
   const response = await fetch(`${base}/announce?info_hash=short`);
   expect(response.status).toBe(200);
   expect(await response.text()).toMatch(/^d14:failure reason\d+:/);
+});
+
+describe('report fast path', () => {
+  let pbts: TrackerApp;
+  let reportServer: Server;
+  let url: string;
+  let store: Store;
+  let pool: VerifyPool;
+  const users = testUsers('fast-report', 3);
+
+  beforeAll(async () => {
+    store = openStore({ dataDir: ':memory:' });
+    pool = new VerifyPool({ size: 1, backend: 'blst' });
+    pbts = createApp({ config: resolveConfig({}), pbts: { store, pool, startedAt: Date.now() } });
+    reportServer = createServer(withFastPath(pbts, getRequestListener(pbts.app.fetch)));
+    await new Promise<void>((resolve) => reportServer.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(reportServer.address() as AddressInfo).port}`;
+    for (const user of users) await register(url, user);
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => reportServer.close(() => resolve()));
+    await pool.close();
+    store.close();
+  });
+
+  test('default: a report is verified, committed and answered with the new totals, and counted', async () => {
+    const [alice, bob, carol] = users as [TestUser, TestUser, TestUser];
+    const { status, json } = await postJson(`${url}/report`, reportBody(alice, [bob, carol]));
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ accepted: 2, credited_bytes: 32 * 1024, sender: { user_id: alice.userId } });
+    expect(store.userById(bob.userId)!.downloaded).toBe(16 * 1024);
+    expect(pbts.counter.render().join('\n')).toMatch(/route="report",status="200"\} 1/);
+  });
+
+  test('behavior: refusals are the Hono route\'s, byte for byte, status and type included', async () => {
+    const [alice, bob] = users as [TestUser, TestUser];
+    const replayed = reportBody(alice, [bob]);
+    await postJson(`${url}/report`, replayed);
+    for (const body of ['{not json', '', '[]', '{"receipts":[]}', replayed]) {
+      const fast = await fetch(`${url}/report`, { method: 'POST', body });
+      const viaHono = await pbts.app.request('/report', { method: 'POST', body });
+      expect(fast.status, body).toBe(viaHono.status);
+      expect(fast.headers.get('content-type')).toBe(viaHono.headers.get('content-type'));
+      expect(await fast.text()).toBe(await viaHono.text());
+    }
+  });
+
+  test('error: a body over the limit is refused 413, declared or streamed, and nothing changes', async () => {
+    const before = store.stats();
+    const big = 'x'.repeat(MAX_REPORT_BYTES + 1);
+    const declared = await fetch(`${url}/report`, { method: 'POST', body: big });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ error: 'body_too_large' });
+    const streamed = await fetch(`${url}/report`, {
+      method: 'POST',
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 5; i++) controller.enqueue(new TextEncoder().encode('y'.repeat(300 * 1024)));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(store.stats()).toEqual(before);
+  });
 });

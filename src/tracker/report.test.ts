@@ -15,7 +15,7 @@ import {
 } from '../receipts/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { resolveConfig } from './config.ts';
-import { MAX_RECEIPTS_PER_REPORT, MAX_REPORT_BYTES, reportRoutes } from './report.ts';
+import { MAX_RECEIPTS_PER_REPORT, MAX_REPORT_BYTES, createReporter, reportRoutes } from './report.ts';
 
 const backend = getBackend('blst');
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -52,7 +52,7 @@ describe('POST /report', () => {
     clock = START;
     store = openStore({ dataDir: ':memory:' });
     NAMES.forEach((userId, i) => store.createUser({ userId, publicKey: pk(i), uploaded: INITIAL }));
-    app = new Hono().route('/', reportRoutes({ store, config, pool, now: () => clock }));
+    app = new Hono().route('/', reportRoutes(createReporter({ store, config, pool, now: () => clock })));
   });
   afterEach(() => store.close());
 

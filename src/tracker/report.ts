@@ -45,6 +45,27 @@ export const MAX_RECEIPTS_PER_REPORT = 1024;
 /** Largest accepted report body. */
 export const MAX_REPORT_BYTES = 1024 * 1024;
 
+/** A report's answer: the HTTP status and the JSON body. */
+export interface ReportAnswer {
+  status: 200 | 400 | 409 | 413 | 422;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The report logic on a parsed JSON body, independent of the HTTP framework: the Hono route
+ * below and the server's fast path (`fast-path.ts`) both answer with it.
+ */
+export type Reporter = (body: unknown) => Promise<ReportAnswer>;
+
+/** The answer to a body larger than {@link MAX_REPORT_BYTES}. */
+export const TOO_LARGE: ReportAnswer = {
+  status: 413,
+  body: { error: 'body_too_large', reason: `body over ${MAX_REPORT_BYTES} bytes` },
+};
+
+/** The answer to a body that is not JSON. */
+export const BAD_JSON: ReportAnswer = { status: 400, body: { error: 'bad_json', reason: 'body is not valid JSON' } };
+
 /** A refused report: the HTTP status and the JSON error body. */
 class Refusal {
   constructor(
@@ -54,9 +75,9 @@ class Refusal {
     readonly index?: number,
   ) {}
 
-  send(c: Context) {
+  answer(): ReportAnswer {
     const { error, reason, index } = this;
-    return c.json(index === undefined ? { error, reason } : { error, reason, index }, this.status);
+    return { status: this.status, body: index === undefined ? { error, reason } : { error, reason, index } };
   }
 }
 
@@ -123,7 +144,7 @@ function parseReport(body: unknown): {
 /** Every check that needs no signature work, cheapest first; throws a 422 {@link Refusal}. */
 function checkReport(
   body: unknown,
-  store: Store,
+  isRegistered: (publicKey: Uint8Array, hex: string) => boolean,
   oldestEpoch: number,
   current: number,
 ): CheckedReport {
@@ -142,7 +163,7 @@ function checkReport(
       throw atReceipt(index, 'future_epoch', `epoch ${receipt.epoch} is after the current epoch ${current}`);
     }
   });
-  if (store.userByPublicKey(receipts[0]!.senderPk) === undefined) {
+  if (!isRegistered(receipts[0]!.senderPk, sender)) {
     throw new Refusal(422, 'unknown_key', 'the sender key is not registered');
   }
   const registered = new Set<string>([sender]);
@@ -153,7 +174,7 @@ function checkReport(
       throw atReceipt(index, 'self_receipt', 'the receiver is the sender');
     }
     if (!registered.has(receiver)) {
-      if (store.userByPublicKey(receipt.receiverPk) === undefined) {
+      if (!isRegistered(receipt.receiverPk, receiver)) {
         throw atReceipt(index, 'unknown_key', 'the receiver key is not registered');
       }
       registered.add(receiver);
@@ -169,66 +190,82 @@ function checkReport(
   return { receipts, signature, spends };
 }
 
-/** `POST /report` `{ sender_pk?, receipts, aggregate_signature }` -> 200 with the new totals. */
-export function reportRoutes(deps: ReportDeps): Hono {
+/** The report logic over `deps` (see {@link Reporter}). */
+export function createReporter(deps: ReportDeps): Reporter {
   const { store, config, pool } = deps;
   const committer = deps.committer ?? inlineCommitter(store);
   const now = deps.now ?? Date.now;
   let collectedEpoch = -1;
-  return new Hono().post(
-    '/report',
-    bodyLimit({
-      maxSize: MAX_REPORT_BYTES,
-      onError: (c) =>
-        new Refusal(413, 'body_too_large', `body over ${MAX_REPORT_BYTES} bytes`).send(c),
-    }),
-    async (c) => {
-      let body: unknown;
-      try {
-        body = await c.req.json();
-      } catch {
-        return new Refusal(400, 'bad_json', 'body is not valid JSON').send(c);
+  // Users are never deleted, so a key found registered once stays so: most reports then need no
+  // database read for their keys (hex keys, bounded by the number of users).
+  const registeredKeys = new Set<string>();
+  const isRegistered = (publicKey: Uint8Array, keyHex: string): boolean => {
+    if (registeredKeys.has(keyHex)) return true;
+    if (store.userByPublicKey(publicKey) === undefined) return false;
+    registeredKeys.add(keyHex);
+    return true;
+  };
+  return async (body) => {
+    const current = currentEpoch(config.epochSeconds, now());
+    const oldestEpoch = current - config.windowEpochs;
+    if (current !== collectedEpoch) {
+      // Spent ids matter only while their epoch is accepted. One epoch of slack covers a
+      // report whose window was checked just before an epoch boundary and applied after it.
+      collectedEpoch = current;
+      store.gcSpent(oldestEpoch - 1);
+    }
+    let checked: CheckedReport;
+    try {
+      checked = checkReport(body, isRegistered, oldestEpoch, current);
+    } catch (error) {
+      if (error instanceof Refusal) return error.answer();
+      throw error;
+    }
+    // A replay is refused before the signature work, so replays cannot buy verification time;
+    // the commit below still decides atomically for reports racing each other.
+    const spent = checked.spends.findIndex((spend) => store.isSpent(spend.id));
+    if (spent >= 0) return atReceipt(spent, 'already_spent', 'already spent', 409).answer();
+    if (!(await pool.verifyAggregate(checked.receipts, checked.signature))) {
+      const reason = 'the aggregate signature does not verify for these receipts';
+      return new Refusal(422, 'bad_signature', reason).answer();
+    }
+    let outcome: ReportOutcome;
+    try {
+      outcome = await committer.commit({ receipts: checked.spends, now: now() });
+    } catch (error) {
+      if (error instanceof AlreadySpentError) {
+        return atReceipt(error.index, 'already_spent', 'already spent', 409).answer();
       }
-      const current = currentEpoch(config.epochSeconds, now());
-      const oldestEpoch = current - config.windowEpochs;
-      if (current !== collectedEpoch) {
-        // Spent ids matter only while their epoch is accepted. One epoch of slack covers a
-        // report whose window was checked just before an epoch boundary and applied after it.
-        collectedEpoch = current;
-        store.gcSpent(oldestEpoch - 1);
-      }
-      let checked: CheckedReport;
-      try {
-        checked = checkReport(body, store, oldestEpoch, current);
-      } catch (error) {
-        if (error instanceof Refusal) return error.send(c);
-        throw error;
-      }
-      // A replay is refused before the signature work, so replays cannot buy verification time;
-      // the commit below still decides atomically for reports racing each other.
-      const spent = checked.spends.findIndex((spend) => store.isSpent(spend.id));
-      if (spent >= 0) return atReceipt(spent, 'already_spent', 'already spent', 409).send(c);
-      if (!(await pool.verifyAggregate(checked.receipts, checked.signature))) {
-        const reason = 'the aggregate signature does not verify for these receipts';
-        return new Refusal(422, 'bad_signature', reason).send(c);
-      }
-      let outcome: ReportOutcome;
-      try {
-        outcome = await committer.commit({ receipts: checked.spends, now: now() });
-      } catch (error) {
-        if (error instanceof AlreadySpentError) {
-          return atReceipt(error.index, 'already_spent', 'already spent', 409).send(c);
-        }
-        // Users are never deleted, so the checks above make UnknownKeyError unreachable here.
-        throw error;
-      }
-      return c.json({
+      // Users are never deleted, so the checks above make UnknownKeyError unreachable here.
+      throw error;
+    }
+    return {
+      status: 200,
+      body: {
         report_id: outcome.reportId,
         accepted: outcome.accepted,
         credited_bytes: outcome.creditedBytes,
         sender: userView(outcome.sender),
         receivers: outcome.receivers.map(userView),
-      });
+      },
+    };
+  };
+}
+
+/** `POST /report` `{ sender_pk?, receipts, aggregate_signature }` -> 200 with the new totals. */
+export function reportRoutes(report: Reporter): Hono {
+  const send = (c: Context, answer: ReportAnswer) => c.json(answer.body, answer.status);
+  return new Hono().post(
+    '/report',
+    bodyLimit({ maxSize: MAX_REPORT_BYTES, onError: (c) => send(c, TOO_LARGE) }),
+    async (c) => {
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        return send(c, BAD_JSON);
+      }
+      return send(c, await report(body));
     },
   );
 }

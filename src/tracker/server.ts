@@ -15,7 +15,7 @@ import type { TeeRuntime } from '../tee/runtime.ts';
 import { type ReportCommitter, WriterThread, inlineCommitter, openStore } from '../store/index.ts';
 import { createApp } from './app.ts';
 import { type TrackerConfig, resolveConfig } from './config.ts';
-import { withAnnounceFastPath } from './fast-path.ts';
+import { withFastPath } from './fast-path.ts';
 import { openHooks } from './hooks.ts';
 import { privateHooks } from './private-hooks.ts';
 
@@ -79,7 +79,7 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
   const tracker = createApp({ config, hooks, pbts: { store, pool, committer, startedAt: Date.now(), chain, tee: options.tee } });
   const { app, swarms } = tracker;
 
-  const server = createServer(withAnnounceFastPath(tracker, getRequestListener(app.fetch)));
+  const server = createServer(withFastPath(tracker, getRequestListener(app.fetch)));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

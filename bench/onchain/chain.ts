@@ -4,12 +4,12 @@
  * receipt, whose status is checked (a revert throws, so the benchmark fails).
  * @module
  */
-import { type Address, type Hex, BaseError, bytesToHex, isAddress } from 'viem';
+import { type Address, type Hex, bytesToHex, isAddress } from 'viem';
 import { type ChainClients, fundedClients } from '../../fixtures/anvil.ts';
 import { INITIAL_CREDIT } from '../../src/bench/experiments/onchain.ts';
 import { reputationAbi } from '../../src/chain/contracts.ts';
 import { createReputation } from '../../src/chain/deploy.ts';
-import { revertOf } from '../../src/chain/reputation.ts';
+import { toChainError } from '../../src/chain/reputation.ts';
 import { type Transacted, Transactor } from '../../src/chain/transact.ts';
 import { getBackend, keyPairFromSeed } from '../../src/receipts/index.ts';
 
@@ -118,20 +118,12 @@ export class ReputationWriter {
 
   /**
    * Sends through the same {@link Transactor} as the tracker's chain sync, so the phases it times
-   * are the sync's; a call that would revert, or a mined revert, fails the benchmark.
+   * are the sync's; a call that would revert, or a mined revert, fails the benchmark with the
+   * sync's own reason (the contract's custom error, decoded).
    */
-  private async send(write: Promise<Transacted>, what: string): Promise<Transacted> {
-    const sent = await write.catch((error: unknown) => {
-      throw new Error(`${what} would revert: ${revertReason(error)}`, { cause: error });
+  private send(write: Promise<Transacted>, what: string): Promise<Transacted> {
+    return write.catch((error: unknown) => {
+      throw toChainError(error, what);
     });
-    if (sent.receipt.status !== 'success') throw new Error(`${what} reverted (tx ${sent.hash}, block ${sent.receipt.blockNumber})`);
-    return sent;
   }
-}
-
-/** The contract's custom error in a refused transaction, else viem's message. */
-function revertReason(error: unknown): string {
-  const revert = revertOf(error);
-  if (revert) return `${revert.name}(${revert.args.map(String).join(', ')})`;
-  return error instanceof BaseError ? error.shortMessage : String(error);
 }

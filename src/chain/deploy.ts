@@ -1,11 +1,11 @@
 /**
- * Deploys the ReputationFactory and creates Reputation contracts through it, checking every
- * receipt's status (a reverted transaction is an error, never a success).
+ * Deploys the ReputationFactory and creates Reputation contracts through it (a reverted
+ * transaction is the {@link Transactor}'s error, never a success).
  * @module
  */
 import { type Address, type Hash, type Hex, isAddressEqual, parseEventLogs, zeroAddress, zeroHash } from 'viem';
 import { reputationFactoryAbi, reputationFactoryBytecode } from './contracts.ts';
-import type { Transacted, Transactor } from './transact.ts';
+import type { Transactor } from './transact.ts';
 
 /** Options of {@link createReputation}. */
 export interface CreateReputationOptions {
@@ -22,14 +22,9 @@ export interface CreatedReputation {
   gasUsed: bigint;
 }
 
-function successful(sent: Transacted, what: string): Transacted {
-  if (sent.receipt.status !== 'success') throw new Error(`${what} reverted (tx ${sent.hash}, block ${sent.receipt.blockNumber})`);
-  return sent;
-}
-
 /** Deploys a ReputationFactory from the transactor's account and returns its address. */
 export async function deployFactory(transactor: Transactor): Promise<Address> {
-  const { hash, receipt } = successful(await transactor.deploy(reputationFactoryBytecode), 'ReputationFactory deployment');
+  const { hash, receipt } = await transactor.deploy(reputationFactoryBytecode, 'ReputationFactory deployment');
   if (!receipt.contractAddress) throw new Error(`ReputationFactory deployment ${hash} created no contract`);
   return receipt.contractAddress;
 }
@@ -40,13 +35,12 @@ export async function createReputation(
   factory: Address,
   { referrer = zeroAddress, attestationHash = zeroHash }: CreateReputationOptions = {},
 ): Promise<CreatedReputation> {
-  const sent = await transactor.write({
+  const { hash, receipt } = await transactor.write({
     address: factory,
     abi: reputationFactoryAbi,
     functionName: 'createReputation',
     args: [referrer, attestationHash],
   });
-  const { hash, receipt } = successful(sent, 'createReputation');
   const [created] = parseEventLogs({
     abi: reputationFactoryAbi,
     eventName: 'ReputationCreated',

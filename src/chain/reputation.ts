@@ -21,7 +21,7 @@ import type { BatchArgs } from './batch.ts';
 import type { ChainClients } from './clients.ts';
 import { reputationAbi, userKey } from './contracts.ts';
 import { type CreateReputationOptions, type CreatedReputation, createReputation, deployFactory } from './deploy.ts';
-import { RECEIPT_TIMEOUT_MS, ReceiptTimeoutError, type Transacted, Transactor } from './transact.ts';
+import { RECEIPT_TIMEOUT_MS, ReceiptTimeoutError, TransactionRevertedError, Transactor } from './transact.ts';
 
 /**
  * What went wrong: `rpc_unavailable` (no answer: down, refused, timed out), `rpc_error` (the node
@@ -99,6 +99,9 @@ export function revertOf(error: unknown): Revert | undefined {
 export function toChainError(error: unknown, what: string): ChainError {
   if (error instanceof ChainError) return error;
   if (error instanceof ReceiptTimeoutError) return new ChainError('receipt_timeout', `${what}: ${error.message}`);
+  if (error instanceof TransactionRevertedError) {
+    return new ChainError('reverted', `${what} reverted on chain (tx ${error.hash}, block ${error.blockNumber})`);
+  }
   const revert = revertOf(error);
   if (revert !== undefined) {
     if (revert.name === 'BadSequence') {
@@ -155,15 +158,12 @@ export class ReputationChain {
   /** Sends batch `sequence` and waits for its receipt; throws {@link BadSequenceError} when the contract expects another. */
   applyBatch(contract: Address, sequence: number, args: BatchArgs): Promise<AppliedBatch> {
     return this.serial(`applyBatch(${sequence})`, async () => {
-      const { hash, receipt } = successful(
-        await this.transactor.write({
-          address: contract,
-          abi: reputationAbi,
-          functionName: 'applyBatch',
-          args: [BigInt(sequence), args.registrations, args.updates],
-        }),
-        `applyBatch(${sequence})`,
-      );
+      const { hash, receipt } = await this.transactor.write({
+        address: contract,
+        abi: reputationAbi,
+        functionName: 'applyBatch',
+        args: [BigInt(sequence), args.registrations, args.updates],
+      });
       // A call to an address without code succeeds too: only the event proves the contract applied it.
       const applied = parseEventLogs({ abi: reputationAbi, eventName: 'BatchApplied', logs: receipt.logs }).some(
         (log) => isAddressEqual(log.address, contract) && log.args.sequence === BigInt(sequence),
@@ -209,10 +209,12 @@ export class ReputationChain {
   /** Copies user `userId` from the referrer into `contract` (`migrateUser`); resolves with the transaction. */
   migrateUser(contract: Address, userId: string): Promise<Hash> {
     return this.serial(`migrateUser(${userId})`, async () => {
-      const { hash, receipt } = successful(
-        await this.transactor.write({ address: contract, abi: reputationAbi, functionName: 'migrateUser', args: [userKey(userId)] }),
-        `migrateUser(${userId})`,
-      );
+      const { hash, receipt } = await this.transactor.write({
+        address: contract,
+        abi: reputationAbi,
+        functionName: 'migrateUser',
+        args: [userKey(userId)],
+      });
       const migrated = parseEventLogs({ abi: reputationAbi, eventName: 'UserMigrated', logs: receipt.logs }).filter((log) =>
         isAddressEqual(log.address, contract),
       );
@@ -238,12 +240,4 @@ export class ReputationChain {
     this.writes = run.catch(() => undefined);
     return run;
   }
-}
-
-/** `sent` when it succeeded; a transaction mined as reverted is a {@link ChainError}. */
-function successful(sent: Transacted, what: string): Transacted {
-  if (sent.receipt.status !== 'success') {
-    throw new ChainError('reverted', `${what} reverted on chain (tx ${sent.hash}, block ${sent.receipt.blockNumber})`);
-  }
-  return sent;
 }

@@ -10,26 +10,30 @@
  */
 import {
   type Abi,
+  type Account,
   type Address,
+  type Chain,
   type ContractFunctionArgs,
   type ContractFunctionName,
   type EncodeFunctionDataParameters,
   type Hash,
   type Hex,
+  type PublicClient,
   type TransactionReceipt,
   type TransactionSerializable,
+  type Transport,
+  type WalletClient,
+  BaseError,
   MethodNotFoundRpcError,
   MethodNotSupportedRpcError,
   RpcRequestError,
   TimeoutError,
   TransactionReceiptNotFoundError,
-  BaseError,
   encodeFunctionData,
   formatTransactionReceipt,
   getContractError,
   keccak256,
 } from 'viem';
-import type { Account, Chain, PublicClient, Transport, WalletClient } from 'viem';
 import { POLLING_INTERVAL } from './clients.ts';
 
 /** A wallet client whose account signs the transactions. */
@@ -78,11 +82,23 @@ export interface TransactionPhases {
   receipt: number;
 }
 
-/** A mined transaction: its receipt (any status: the caller decides what a revert means) and its phases. */
+/** A transaction mined successfully: its receipt and its phases. */
 export interface Transacted {
   hash: Hash;
   receipt: TransactionReceipt;
   phases: TransactionPhases;
+}
+
+/** A transaction mined, but reverted (a receipt with status `reverted`). */
+export class TransactionRevertedError extends Error {
+  constructor(
+    readonly hash: Hash,
+    readonly blockNumber: bigint,
+    what: string,
+  ) {
+    super(`${what} reverted (tx ${hash}, block ${blockNumber})`);
+    this.name = 'TransactionRevertedError';
+  }
 }
 
 /** A transaction sent but without a receipt within the wait. */
@@ -112,8 +128,8 @@ export class Transactor {
   }
 
   /**
-   * Calls `call.functionName` and resolves with the mined receipt. A call the node refuses to
-   * prepare (it would revert) throws viem's contract error with the decoded custom error, as
+   * Calls `call.functionName` and resolves once it is mined successfully. A call the node refuses
+   * to prepare (it would revert) throws viem's contract error with the decoded custom error, as
    * writeContract does, and nothing is sent; see {@link Transactor.transact} for the rest.
    */
   write<
@@ -124,7 +140,7 @@ export class Transactor {
     const { address, abi, functionName, args } = call;
     const start = performance.now();
     const data = encodeFunctionData({ abi, functionName, args } as EncodeFunctionDataParameters);
-    return this.transact({ to: address, data }, start, (error) =>
+    return this.transact({ to: address, data }, start, functionName, (error) =>
       getContractError(error as BaseError, {
         abi,
         address,
@@ -135,18 +151,24 @@ export class Transactor {
     );
   }
 
-  /** Deploys `bytecode` (constructor without arguments) and resolves with the mined receipt. */
-  deploy(bytecode: Hex): Promise<Transacted> {
-    return this.transact({ data: bytecode }, performance.now(), (error) => error);
+  /** Deploys `bytecode` (constructor without arguments); `what` names it in errors. */
+  deploy(bytecode: Hex, what = 'contract deployment'): Promise<Transacted> {
+    return this.transact({ data: bytecode }, performance.now(), what, (error) => error);
   }
 
   /**
-   * Prepares, signs and sends `request`; resolves with the mined receipt. Throws `refused(error)`
-   * when the node refuses to prepare it (nothing was sent), {@link ReceiptTimeoutError} when it
-   * is not mined in time, and viem's error when the node refuses the signed transaction or
-   * cannot be reached.
+   * Prepares, signs and sends `request`; resolves once it is mined successfully. Throws
+   * `refused(error)` when the node refuses to prepare it (nothing was sent),
+   * {@link TransactionRevertedError} when it is mined but reverted (`what` names it),
+   * {@link ReceiptTimeoutError} when it is not mined in time, and viem's error when the node
+   * refuses the signed transaction or cannot be reached.
    */
-  private async transact(request: TransactionRequest, start: number, refused: (error: unknown) => unknown): Promise<Transacted> {
+  private async transact(
+    request: TransactionRequest,
+    start: number,
+    what: string,
+    refused: (error: unknown) => unknown,
+  ): Promise<Transacted> {
     const { walletClient } = this.clients;
     const prepared = await walletClient
       .prepareTransactionRequest({ to: request.to, data: request.data, chain: walletClient.chain, account: walletClient.account })
@@ -166,6 +188,7 @@ export class Transactor {
     const sentAt = performance.now();
     receipt ??= await this.poll(hash);
     const minedAt = performance.now();
+    if (receipt.status !== 'success') throw new TransactionRevertedError(hash, receipt.blockNumber, what);
     return {
       hash,
       receipt,

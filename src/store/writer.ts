@@ -87,7 +87,8 @@ interface Waiter {
 
 /** Commits reports on a worker thread holding its own connection to the store under `dataDir`. */
 export class WriterThread implements ReportCommitter {
-  private worker: Worker;
+  /** The live writer; none after it died, until the next commit starts another. */
+  private worker: Worker | undefined;
   private readonly pending = new Map<number, Waiter>();
   private nextId = 0;
   private closed = false;
@@ -105,17 +106,20 @@ export class WriterThread implements ReportCommitter {
    */
   static async start(dataDir: string, committed: () => void = () => {}): Promise<WriterThread> {
     const writer = new WriterThread(dataDir, committed);
-    await writer.ready(writer.worker);
+    await writer.ready(writer.worker!);
     return writer;
   }
 
   commit(report: ReportInput): Promise<ReportOutcome> {
     if (this.closed) return Promise.reject(new Error('the report writer is closed'));
     const id = this.nextId++;
+    // Started here rather than when the last one died: a writer that cannot open the store
+    // would otherwise be restarted in a loop.
+    const worker = (this.worker ??= this.spawn());
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.ref();
-      this.worker.postMessage({ id, report } satisfies CommitTask);
+      worker.ref();
+      worker.postMessage({ id, report } satisfies CommitTask);
     });
   }
 
@@ -125,7 +129,7 @@ export class WriterThread implements ReportCommitter {
     // the writer hangs: terminating it rolls back whatever it had not committed.
     const deadline = Date.now() + CLOSE_GRACE_MS;
     while (this.pending.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-    await this.worker.terminate();
+    await this.worker?.terminate();
   }
 
   private ready(worker: Worker): Promise<void> {
@@ -168,12 +172,12 @@ export class WriterThread implements ReportCommitter {
   /**
    * The writer died: its open transaction rolled back with it, but a commit may have landed
    * before its answer was lost, so pending reports fail (a retry is refused as already spent
-   * rather than credited twice) and a fresh writer takes the next ones.
+   * rather than credited twice) and the next commit starts a fresh writer.
    */
   private fail(worker: Worker, error: Error): void {
     if (worker !== this.worker) return;
+    this.worker = undefined;
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
-    if (!this.closed) this.worker = this.spawn();
   }
 }

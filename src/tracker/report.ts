@@ -57,15 +57,6 @@ export interface ReportAnswer {
  */
 export type Reporter = (body: unknown) => Promise<ReportAnswer>;
 
-/** The answer to a body larger than {@link MAX_REPORT_BYTES}. */
-export const TOO_LARGE: ReportAnswer = {
-  status: 413,
-  body: { error: 'body_too_large', reason: `body over ${MAX_REPORT_BYTES} bytes` },
-};
-
-/** The answer to a body that is not JSON. */
-export const BAD_JSON: ReportAnswer = { status: 400, body: { error: 'bad_json', reason: 'body is not valid JSON' } };
-
 /** A refused report: the HTTP status and the JSON error body. */
 class Refusal {
   constructor(
@@ -80,6 +71,12 @@ class Refusal {
     return { status: this.status, body: index === undefined ? { error, reason } : { error, reason, index } };
   }
 }
+
+/** The answer to a body larger than {@link MAX_REPORT_BYTES}. */
+export const TOO_LARGE = new Refusal(413, 'body_too_large', `body over ${MAX_REPORT_BYTES} bytes`).answer();
+
+/** The answer to a body that is not JSON. */
+export const BAD_JSON = new Refusal(400, 'bad_json', 'body is not valid JSON').answer();
 
 /** A refusal about receipt `index`, its reason prefixed with the index. */
 function atReceipt(

@@ -69,12 +69,19 @@ describe('VerifyPool', () => {
   });
 });
 
-/** Scheduling policies of this process's threads (Linux /proc: field 41 of stat, 5 = SCHED_IDLE). */
+const SCHED_IDLE = 5;
+
+/** A thread's scheduling policy from its /proc stat file (field 41; the name before it may hold spaces). */
+function policyOf(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+}
+
+/** Scheduling policies of this process's threads. */
 function threadPolicies(): number[] {
   return readdirSync('/proc/self/task').flatMap((tid) => {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38])];
+      return [policyOf(`/proc/self/task/${tid}/stat`)];
     } catch {
       return []; // The thread just ended.
     }
@@ -92,15 +99,16 @@ const hasChrt = (() => {
 
 describe.runIf(hasChrt)('VerifyPool scheduling', () => {
   test('behavior: verification threads run SCHED_IDLE, so any other thread that wakes preempts them', async () => {
-    const before = threadPolicies().filter((policy) => policy === 5).length;
+    const before = threadPolicies().filter((policy) => policy === SCHED_IDLE).length;
     const pool = new VerifyPool({ size: 2, backend: 'blst' });
     try {
       expect(await pool.verifyAggregate(receipts, aggregate)).toBe(true);
       // Both workers set themselves as they start (the second may still be loading); this thread stays a normal one.
-      await vi.waitFor(() => expect(threadPolicies().filter((policy) => policy === 5).length).toBeGreaterThanOrEqual(before + 2), {
-        timeout: 10_000,
-      });
-      expect(Number(readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ')[38])).toBe(0);
+      await vi.waitFor(
+        () => expect(threadPolicies().filter((policy) => policy === SCHED_IDLE).length).toBeGreaterThanOrEqual(before + 2),
+        { timeout: 10_000 },
+      );
+      expect(policyOf('/proc/thread-self/stat')).toBe(0);
     } finally {
       await pool.close();
     }

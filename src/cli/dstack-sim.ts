@@ -8,6 +8,7 @@ import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex } from '@noble/hashes/utils';
 import { toPem } from '../tee/sim/pki.ts';
 import { startDstackSimulator } from '../tee/sim/server.ts';
+import { untilStopSignal } from './signals.ts';
 
 /** Seed used when none is given: a fixed one, so restarts keep the same test root CA. */
 export const DEFAULT_SIM_SEED = 'pbts-dstack-sim';
@@ -58,14 +59,7 @@ export async function runDstackSim(argv: string[]): Promise<number> {
   console.log(`  HTTP:         ${sim.endpoint}   (DSTACK_SIMULATOR_ENDPOINT=${sim.endpoint})`);
   console.log(`  PCCS:         ${sim.endpoint}/sgx/certification/v4/ and /tdx/certification/v4/`);
   console.log(`  test root CA: sha256 ${bytesToHex(sha256(sim.rootCaDer))}`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      console.log(`${signal} received, shutting down`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  await untilStopSignal();
   await sim.close();
   console.log('pbts dstack-sim stopped');
   return 0;

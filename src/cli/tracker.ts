@@ -10,6 +10,7 @@ import { type TeeRuntime, startTee } from '../tee/index.ts';
 import { isBackendName } from '../receipts/index.ts';
 import { publicConfig } from '../tracker/admin.ts';
 import { startTracker } from '../tracker/server.ts';
+import { untilStopSignal } from './signals.ts';
 
 export const TRACKER_USAGE = `Usage: pbts tracker [options]
 
@@ -163,14 +164,7 @@ export async function runTracker(argv: string[]): Promise<number> {
       ? 'chain: none (reputation stays in the store; the outbox keeps it for a chain to come)'
       : `chain: ${status.mode} at ${status.rpc_url}, account ${status.account}, contract ${status.contract ?? 'not yet created'}`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      console.log(`${signal} received, shutting down`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  await untilStopSignal();
   await tracker.close();
   console.log('pbts tracker stopped');
   return 0;

@@ -18,6 +18,7 @@ import { type TrackerConfig, resolveConfig } from './config.ts';
 import { withFastPath } from './fast-path.ts';
 import { openHooks } from './hooks.ts';
 import { privateHooks } from './private-hooks.ts';
+import { serveRawAnnounces } from './raw-announce.ts';
 
 /** Options of {@link startTracker}. */
 export interface TrackerOptions {
@@ -80,6 +81,7 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
   const { app, swarms } = tracker;
 
   const server = createServer(withFastPath(tracker, getRequestListener(app.fetch)));
+  const raw = serveRawAnnounces(server, tracker);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -107,7 +109,9 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
     chain,
     async close() {
       clearInterval(sweep);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      raw.closeIdle();
+      await closed;
       // Before the store closes: the sync writes confirmations to it.
       await chain?.close();
       await pool.close();

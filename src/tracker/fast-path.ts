@@ -2,7 +2,9 @@
  * The fast paths: announces and reports are most of a tracker's traffic, so the Node server
  * answers them without building Fetch API `Request` and `Response` objects (announces straight
  * from the request line; reports from the raw body, parsed once); every other request goes to
- * the Hono app. Both run the same announce and report logic as the Hono routes.
+ * the Hono app. Both run the same announce and report logic as the Hono routes. Most announces
+ * never get here: raw-announce.ts answers them off the socket, and hands Node only the
+ * connections it does not answer.
  * @module
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';

@@ -165,6 +165,12 @@ test('behavior: pending asynchronous announces keep their order and the hand-off
   const chunks = [get(announce(1)) + get(announce(1, 'b')) + get(`/scrape?info_hash=${hash(1)}`) + last(announce(1, 'c'))];
   try {
     expect(await exchange(a.port, chunks)).toBe(await exchange(b.port, chunks));
+    // A client that half-closes right after sending still gets every answer before the close.
+    const halfClosed = await exchange(a.port, [get(announce(2)) + get(announce(2, 'b'))], 0, true);
+    expect(halfClosed.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    // ... and so does one whose later request goes to Node's server (which must see the end too).
+    const handedOff = await exchange(a.port, [get(announce(3)) + get(`/scrape?info_hash=${hash(3)}`)], 0, true);
+    expect(handedOff).toMatch(/^HTTP\/1\.1 200 OK[^]*d8:completei1e[^]*HTTP\/1\.1 200 OK[^]*d5:filesd20:/);
   } finally {
     await close(a.server);
     await close(b.server);

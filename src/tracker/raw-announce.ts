@@ -89,9 +89,13 @@ class RawConnection {
   /** Bytes read and not yet answered (only while an announce is pending). */
   private buffered: Buffer | undefined;
   private pending = false;
+  /** The client half-closed: answer what was read, then end. */
+  private ended = false;
+  /** No more requests are answered: `Connection: close` was answered, or the server is shutting down. */
   private closing = false;
+  private handedOff = false;
   private readonly onData = (chunk: Buffer) => this.read(chunk);
-  private readonly onEnd = () => this.closeWhenIdle();
+  private readonly onEnd = () => this.endWhenAnswered();
   private readonly onTimeout = () => this.socket.destroy();
   private readonly onError = () => {};
   private readonly onClose = () => this.deps.closed();
@@ -109,10 +113,16 @@ class RawConnection {
     socket.on('close', this.onClose);
   }
 
-  /** Ends the connection now if no announce is pending, else once it is answered. */
+  /** The client is done sending: end the connection once every request read is answered (as Node does). */
+  private endWhenAnswered(): void {
+    this.ended = true;
+    if (!this.pending) this.socket.end();
+  }
+
+  /** Server shutdown: drop the connection now if it waits for a request, else once the pending one is answered. */
   closeWhenIdle(): void {
     this.closing = true;
-    if (!this.pending) this.socket.end();
+    if (!this.pending) this.socket.destroy();
   }
 
   private read(chunk: Buffer): void {
@@ -159,12 +169,11 @@ class RawConnection {
     this.pending = false;
     const buffered = this.buffered;
     this.buffered = undefined;
-    if (this.closing) {
-      this.socket.end();
-      return;
-    }
-    if (buffered) this.answer(buffered);
-    if (!this.pending && this.socket.isPaused() && !this.closing) this.socket.resume();
+    if (buffered && !this.closing) this.answer(buffered);
+    if (this.pending || this.handedOff) return;
+    if (this.closing || this.ended) this.socket.end();
+    // Paused for the buffered bytes; still paused, below, while the client is not reading.
+    else if (this.socket.isPaused() && !this.socket.writableNeedDrain) this.socket.resume();
   }
 
   private respond(body: Buffer, keepAlive: boolean): void {
@@ -213,7 +222,11 @@ class RawConnection {
     socket.removeListener('error', this.onError);
     socket.removeListener('close', this.onClose);
     socket.setTimeout(0);
+    this.handedOff = true;
     this.deps.handOff(rest);
+    // Node's server missed the client's end (read while an announce was pending): it must see it,
+    // after the requests handed over, as a later read of the socket would show it.
+    if (this.ended) setImmediate(() => socket.emit('end'));
     // Paused for a client that would not read: Node's server reads it from here.
     if (socket.isPaused()) socket.resume();
   }

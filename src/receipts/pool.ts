@@ -1,28 +1,17 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { WorkerPool } from '../workers/pool.ts';
 import type { BackendName } from './bls.ts';
 import { getBackend } from './backend.ts';
 import { type Receipt, type ReceiptFields, receiptMessage } from './receipt.ts';
 
 /** A verification job sent to a worker. */
 export interface VerifyTask {
-  id: number;
   backend: BackendName;
   kind: 'aggregate' | 'each' | 'pop';
   publicKeys: Uint8Array[];
   messages: Uint8Array[];
   /** One aggregate signature, or one signature per message. */
   signatures: Uint8Array[];
-}
-
-/** A worker's answer. */
-export type VerifyReply =
-  | { id: number; result: boolean | boolean[]; error?: undefined }
-  | { id: number; error: string };
-
-interface Slot {
-  worker: Worker;
-  pending: Map<number, { resolve: (value: boolean | boolean[]) => void; reject: (error: Error) => void }>;
 }
 
 /** Options of a {@link VerifyPool}. */
@@ -40,14 +29,12 @@ export interface VerifyPoolOptions {
 export class VerifyPool {
   readonly size: number;
   readonly backend: BackendName;
-  private readonly slots: Slot[] = [];
-  private nextId = 0;
-  private closed = false;
+  private readonly workers: WorkerPool<VerifyTask, boolean | boolean[]>;
 
   constructor(options: VerifyPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism());
     this.backend = getBackend(options.backend).name;
-    for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
+    this.workers = new WorkerPool({ entry: new URL('./verify-worker-entry.mjs', import.meta.url), size: this.size, name: 'verify worker' });
   }
 
   /** True when `signature` is the valid aggregate of the receivers' signatures over `receipts`. */
@@ -84,10 +71,9 @@ export class VerifyPool {
     return (await Promise.all(parts)).flat();
   }
 
-  /** Stops the workers; pending calls reject. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  /** Lets verifications in flight finish, then stops the workers; later calls reject. */
+  close(): Promise<void> {
+    return this.workers.close();
   }
 
   private async verifyChunk(receipts: readonly Receipt[]): Promise<boolean[]> {
@@ -109,41 +95,7 @@ export class VerifyPool {
     return encoded.map((message) => (message === undefined ? false : results[next++]!));
   }
 
-  private run(task: Omit<VerifyTask, 'id' | 'backend'>): Promise<boolean | boolean[]> {
-    if (this.closed) return Promise.reject(new Error('VerifyPool is closed'));
-    const slot = this.slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.ref();
-      slot.worker.postMessage({ ...task, id, backend: this.backend } satisfies VerifyTask);
-    });
-  }
-
-  private spawn(): Slot {
-    const worker = new Worker(new URL('./verify-worker-entry.mjs', import.meta.url));
-    const slot: Slot = { worker, pending: new Map() };
-    // An idle pool must not keep the process alive; a busy one must.
-    worker.unref();
-    worker.on('message', (reply: VerifyReply) => {
-      const waiter = slot.pending.get(reply.id);
-      if (!waiter) return;
-      slot.pending.delete(reply.id);
-      if (slot.pending.size === 0) worker.unref();
-      if (reply.error !== undefined) waiter.reject(new Error(reply.error));
-      else waiter.resolve(reply.result);
-    });
-    worker.on('error', (error) => this.fail(slot, error));
-    worker.on('exit', (code) => {
-      if (!this.closed) this.fail(slot, new Error(`verify worker exited with code ${code}`));
-    });
-    return slot;
-  }
-
-  private fail(slot: Slot, error: Error): void {
-    for (const waiter of slot.pending.values()) waiter.reject(error);
-    slot.pending.clear();
-    const index = this.slots.indexOf(slot);
-    if (index >= 0 && !this.closed) this.slots[index] = this.spawn();
+  private run(task: Omit<VerifyTask, 'backend'>): Promise<boolean | boolean[]> {
+    return this.workers.run({ ...task, backend: this.backend });
   }
 }

@@ -3,9 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { parentPort } from 'node:worker_threads';
 import { getBackend } from './backend.ts';
-import type { VerifyTask, VerifyReply } from './pool.ts';
+import { serveJobs } from '../workers/serve.ts';
+import type { VerifyTask } from './pool.ts';
 
 // Verification is the tracker's background work. On Linux this thread (and blst's pool threads,
 // which it starts and which inherit its policy) runs SCHED_IDLE: only on CPU time no other
@@ -36,21 +36,9 @@ function lowerPriority(): void {
   }
 }
 
-parentPort!.on('message', (task: VerifyTask) => {
-  let reply: VerifyReply;
-  try {
-    const backend = getBackend(task.backend);
-    let result: boolean | boolean[];
-    if (task.kind === 'aggregate') {
-      result = backend.aggregateVerify(task.publicKeys, task.messages, task.signatures[0]!);
-    } else if (task.kind === 'pop') {
-      result = backend.popVerify(task.publicKeys[0]!, task.signatures[0]!);
-    } else {
-      result = task.publicKeys.map((pk, i) => backend.verify(pk, task.messages[i]!, task.signatures[i]!));
-    }
-    reply = { id: task.id, result };
-  } catch (error) {
-    reply = { id: task.id, error: (error as Error).message };
-  }
-  parentPort!.postMessage(reply);
+serveJobs<VerifyTask, boolean | boolean[]>((task) => {
+  const backend = getBackend(task.backend);
+  if (task.kind === 'aggregate') return backend.aggregateVerify(task.publicKeys, task.messages, task.signatures[0]!);
+  if (task.kind === 'pop') return backend.popVerify(task.publicKeys[0]!, task.signatures[0]!);
+  return task.publicKeys.map((pk, i) => backend.verify(pk, task.messages[i]!, task.signatures[i]!));
 });

@@ -95,7 +95,7 @@ describe('WriterThread', () => {
     await writer.close();
     expect((await Promise.allSettled(pending)).every((result) => result.status === 'fulfilled')).toBe(true);
     expect(store.stats().reports).toBe(10);
-    await expect(writer.commit({ receipts: [receipt(1, 2)] })).rejects.toThrow('the report writer is closed');
+    await expect(writer.commit({ receipts: [receipt(1, 2)] })).rejects.toThrow('the report writer pool is closed');
   });
 });
 

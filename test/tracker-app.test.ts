@@ -150,4 +150,22 @@ describe('private announce URLs', () => {
     expect(refused).toContain('unknown passkey');
     store.close();
   });
+
+  test('error: a private tracker answers scrapes only to registered passkeys', async () => {
+    const store = openStore({ dataDir: ':memory:' });
+    const config = resolveConfig({});
+    const { app, swarms } = createApp({ config, hooks: privateHooks({ store, config }) });
+    const infohash = new Uint8Array(20).fill(3);
+    swarms.announce({ infohash, peerId: new Uint8Array(20), ip: '10.0.0.1', port: 6881, left: 0, event: 'started', numwant: 0, now: Date.now() / 1000 });
+    const scrape = async (path: string) => (await app.request(`${path}?info_hash=${'%03'.repeat(20)}`)).text();
+    expect(await scrape('/scrape')).toMatch(/^d14:failure reason\d+:this is a private tracker: scrape with \/<passkey>\/scrape/);
+    for (const path of [`/scrape/${'0'.repeat(32)}`, `/${'0'.repeat(32)}/scrape`]) {
+      expect(await scrape(path)).toMatch(/^d14:failure reason\d+:unknown passkey/);
+    }
+    const { passkey } = store.createUser({ userId: 'erin', publicKey: keyPairFromSeed(bls, 'app-test', 6).publicKey });
+    for (const path of [`/scrape/${passkey}`, `/${passkey}/scrape`]) {
+      expect(await scrape(path)).toContain('d8:completei1e10:downloadedi0e10:incompletei0ee');
+    }
+    store.close();
+  });
 });

@@ -2,7 +2,7 @@ import bencode from 'bencode';
 import { describe, expect, test, vi } from 'vitest';
 import { createApp } from './app.ts';
 import { resolveConfig, type TrackerConfig } from './config.ts';
-import type { AnnounceContext, TrackerHooks } from './hooks.ts';
+import { type AnnounceContext, type TrackerHooks, openHooks } from './hooks.ts';
 import { parseAnnounceQuery, parseScrapeQuery } from './query.ts';
 
 type Dict = Record<string, unknown>;
@@ -101,6 +101,7 @@ describe('GET /announce', () => {
   test('behavior: hooks see the passkey and the announce, and can refuse it', async () => {
     const seen: AnnounceContext[] = [];
     const hooks: TrackerHooks = {
+      ...openHooks,
       beforeAnnounce: (ctx) => {
         seen.push(ctx);
         return ctx.passkey === 'good' ? undefined : 'unknown passkey: register to get your announce URL';
@@ -118,7 +119,7 @@ describe('GET /announce', () => {
   });
 
   test('behavior: asynchronous hooks', async () => {
-    const hooks: TrackerHooks = { beforeAnnounce: async (ctx) => (ctx.left > 0 ? undefined : 'seeding refused') };
+    const hooks: TrackerHooks = { ...openHooks, beforeAnnounce: async (ctx) => (ctx.left > 0 ? undefined : 'seeding refused') };
     const { get } = setup({ hooks });
     expect(await get(announceUrl(1))).toHaveProperty('peers');
     expect(await get(announceUrl(1).replace('left=1000', 'left=0'))).toEqual({ 'failure reason': new TextEncoder().encode('seeding refused') });
@@ -133,7 +134,7 @@ describe('GET /announce', () => {
     const headers = { 'x-forwarded-for': '203.0.113.9, 10.0.0.7', 'x-real-ip': '198.51.100.1' };
     const address = async (config: Partial<TrackerConfig>, socket: string, h: Record<string, string>) => {
       let ip: string | undefined;
-      const { get } = setup({ config, hooks: { beforeAnnounce: (ctx) => void (ip = ctx.ip) } });
+      const { get } = setup({ config, hooks: { ...openHooks, beforeAnnounce: (ctx) => void (ip = ctx.ip) } });
       await get(announceUrl(1), socket, h);
       return ip;
     };
@@ -164,7 +165,7 @@ describe('GET /announce', () => {
   test('error: a throwing hook is a 500 without details', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      const { app } = setup({ hooks: { beforeAnnounce: () => { throw new Error('database is locked'); } } });
+      const { app } = setup({ hooks: { ...openHooks, beforeAnnounce: () => { throw new Error('database is locked'); } } });
       const res = await app.request(announceUrl(1), {}, { remoteAddress: '10.0.0.1' });
       expect(res.status).toBe(500);
       expect(await res.json()).toEqual({ error: 'internal server error' });

@@ -73,7 +73,7 @@ export function createApp(options: CreateAppOptions): TrackerApp {
   app.use(counter.middleware());
   const announce = createAnnouncer({ config, swarms, hooks, clock });
   app.route('/', announceRoutes(announce));
-  app.route('/', scrapeRoutes({ swarms, clock }));
+  app.route('/', scrapeRoutes({ swarms, hooks, clock }));
   let report: Reporter | undefined;
   if (options.pbts) {
     const deps = { ...options.pbts, config, swarms, now: () => clock() * 1000 };

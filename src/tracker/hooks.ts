@@ -1,6 +1,6 @@
 /**
- * The seam for private-tracker logic (passkeys, ratio gate): the announce route asks the hooks
- * before it touches the swarm.
+ * The seam for private-tracker logic (passkeys, ratio gate): the announce and scrape routes ask
+ * the hooks before they touch the swarm.
  * @module
  */
 import type { AnnounceEvent } from './query.ts';
@@ -21,20 +21,26 @@ export interface AnnounceContext {
   ip: string;
 }
 
-/** Private-tracker policy plugged into the announce route. */
+/** Private-tracker policy plugged into the announce and scrape routes. */
 export interface TrackerHooks {
   /** Returns a failure reason to refuse the announce, else undefined. */
   beforeAnnounce(ctx: AnnounceContext): string | undefined | Promise<string | undefined>;
+  /** Returns a failure reason to refuse a scrape by `passkey` (undefined on plain `/scrape`), else undefined. */
+  beforeScrape(passkey: string | undefined): string | undefined | Promise<string | undefined>;
 }
 
-/** Public mode: accepts every announce (no passkey). */
+/** Public mode: accepts every announce and scrape (no passkey). */
 export const openHooks: TrackerHooks = Object.freeze({
   beforeAnnounce: () => undefined,
+  beforeScrape: () => undefined,
 });
 
-/** Private mode before its hooks are plugged in: refuses every announce, never fails open. */
+const NOT_CONFIGURED = 'private tracker: passkey checks are not configured on this server, try again later';
+
+/** Private mode before its hooks are plugged in: refuses everything, never fails open. */
 export const closedHooks: TrackerHooks = Object.freeze({
-  beforeAnnounce: () => 'private tracker: passkey checks are not configured on this server, try again later',
+  beforeAnnounce: () => NOT_CONFIGURED,
+  beforeScrape: () => NOT_CONFIGURED,
 });
 
 /** Shape of a passkey in URLs: the 32 lowercase hex characters the store draws at registration. */

@@ -67,6 +67,13 @@ describe('privateHooks', () => {
     expect(await announce({ event: undefined })).toBeUndefined();
   });
 
+  test('error: a scrape needs a registered passkey', async () => {
+    expect(await hooks.beforeScrape(undefined)).toMatch(/private tracker: scrape with \/<passkey>\/scrape/);
+    expect(await hooks.beforeScrape('')).toMatch(/private tracker/);
+    expect(await hooks.beforeScrape('0'.repeat(32))).toMatch(/^unknown passkey/);
+    expect(await hooks.beforeScrape(passkey)).toBeUndefined();
+  });
+
   test('behavior: client-reported totals are ignored', async () => {
     download(3);
     expect(await announce({ uploaded: 1e12, downloaded: 0 })).toMatch(/^ratio 0.333/);

@@ -1,6 +1,6 @@
 /**
- * Private-tracker policy for the announce route: a registered passkey in the URL, and a ratio
- * gate on `started`. Ratios come from receipt-verified totals in the store; the client's own
+ * Private-tracker policy for the announce and scrape routes: a registered passkey in the URL,
+ * and a ratio gate on `started`. Ratios come from receipt-verified totals in the store; the client's own
  * `uploaded`/`downloaded` announce fields are never read.
  * @module
  */
@@ -15,24 +15,29 @@ export interface PrivateHooksDeps {
   config: Pick<TrackerConfig, 'minRatio'>;
 }
 
-/** Hooks that refuse announces without a registered passkey, and `started` below `minRatio`. */
+const UNKNOWN_PASSKEY = 'unknown passkey: register with POST /register and announce with the URL it returns';
+
+/** Hooks that refuse announces and scrapes without a registered passkey, and `started` below `minRatio`. */
 export function privateHooks(deps: PrivateHooksDeps): TrackerHooks {
   const { store, config } = deps;
   // Users are never deleted, so a passkey seen once stays valid: regular announces (most of the
   // traffic) skip the database; `started` still reads the current totals for the ratio gate.
   const known = new Set<string>();
+  const unknown = (passkey: string): string | undefined => {
+    if (known.has(passkey)) return undefined;
+    if (store.userByPasskey(passkey) === undefined) return UNKNOWN_PASSKEY;
+    known.add(passkey);
+    return undefined;
+  };
   return {
     beforeAnnounce(ctx) {
       if (ctx.passkey === undefined || ctx.passkey === '') {
         return 'this is a private tracker: announce with the /announce/<passkey> URL you got at registration';
       }
-      if (ctx.event !== 'started' && known.has(ctx.passkey)) return undefined;
+      if (ctx.event !== 'started') return unknown(ctx.passkey);
       const user = store.userByPasskey(ctx.passkey);
-      if (user === undefined) {
-        return 'unknown passkey: register with POST /register and announce with the URL it returns';
-      }
+      if (user === undefined) return UNKNOWN_PASSKEY;
       known.add(ctx.passkey);
-      if (ctx.event !== 'started') return undefined;
       const ratio = ratioOf(user);
       if (ratio !== null && ratio < config.minRatio) {
         return (
@@ -41,6 +46,12 @@ export function privateHooks(deps: PrivateHooksDeps): TrackerHooks {
         );
       }
       return undefined;
+    },
+    beforeScrape(passkey) {
+      if (passkey === undefined || passkey === '') {
+        return 'this is a private tracker: scrape with /<passkey>/scrape (your /<passkey>/announce URL with "scrape" for "announce")';
+      }
+      return unknown(passkey);
     },
   };
 }

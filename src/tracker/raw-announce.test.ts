@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { type TrackerApp, createApp } from './app.ts';
 import { resolveConfig } from './config.ts';
 import { withFastPath } from './fast-path.ts';
+import { openHooks } from './hooks.ts';
 import { RequestCounter } from './metrics.ts';
 import { serveRawAnnounces } from './raw-announce.ts';
 
@@ -158,7 +159,7 @@ test('behavior: 2,000 pipelined announces in one write are all answered, in orde
 test('behavior: pending asynchronous announces keep their order and the hand-off waits for them', async () => {
   const slow = createApp({
     config: resolveConfig({ mode: 'open' }),
-    hooks: { beforeAnnounce: () => new Promise((resolve) => setTimeout(() => resolve(undefined), 5)) },
+    hooks: { ...openHooks, beforeAnnounce: () => new Promise((resolve) => setTimeout(() => resolve(undefined), 5)) },
   });
   const slowSync = createApp({ config: resolveConfig({ mode: 'open' }) });
   const [a, b] = [await listen(slow, true), await listen(slowSync, false)];

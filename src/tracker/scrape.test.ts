@@ -35,14 +35,14 @@ describe('GET /scrape', () => {
   });
 
   test('behavior: the passkey path works and raw bytes key the files dict', async () => {
-    const { app } = createApp({ config: resolveConfig() });
+    const { app } = createApp({ config: resolveConfig({ mode: 'open' }) });
     const res = await app.request(`/scrape/abc?info_hash=${escaped(hashes[0]!)}&info_hash=${escaped(hashes[0]!)}`);
     const raw = Buffer.from(await res.arrayBuffer());
     expect(raw.toString('latin1')).toBe(`d5:filesd20:${Buffer.from(hashes[0]!).toString('latin1')}d8:completei0e10:downloadedi0e10:incompletei0eeee`);
   });
 
   test('error: missing or invalid info_hash', async () => {
-    const { app } = createApp({ config: resolveConfig() });
+    const { app } = createApp({ config: resolveConfig({ mode: 'open' }) });
     const reason = async (path: string) => new TextDecoder().decode((await scrape(app, path))['failure reason'] as Uint8Array);
     expect(await reason('/scrape')).toBe('missing info_hash: scrape needs at least one (full scrape is not offered)');
     expect(await reason(`/scrape?info_hash=${escaped(hashes[0]!)}&info_hash=%01`)).toBe('invalid info_hash: expected 20 bytes, got 1');

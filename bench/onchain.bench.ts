@@ -25,10 +25,10 @@ import {
 } from '../src/bench/experiments/onchain.ts';
 import { recordExtra } from '../src/bench/extras.ts';
 import { samplesOf } from '../src/bench/harness.ts';
+import type { Registration } from '../src/chain/batch.ts';
 import { userKey } from '../src/chain/contracts.ts';
 import type { Transacted } from '../src/chain/transact.ts';
 import {
-  type Registration,
   ReputationWriter,
   benchClients,
   checkFactory,

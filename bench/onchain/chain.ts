@@ -7,25 +7,13 @@
 import { type Address, type Hex, bytesToHex, isAddress } from 'viem';
 import { type ChainClients, fundedClients } from '../../fixtures/anvil.ts';
 import { INITIAL_CREDIT } from '../../src/bench/experiments/onchain.ts';
+import type { Registration, Update } from '../../src/chain/batch.ts';
 import { reputationAbi } from '../../src/chain/contracts.ts';
 import { createReputation } from '../../src/chain/deploy.ts';
 import { toChainError } from '../../src/chain/reputation.ts';
 import { type Transacted, Transactor } from '../../src/chain/transact.ts';
 import { getBackend, keyPairFromSeed } from '../../src/receipts/index.ts';
 
-/** A registration as `Reputation.applyBatch` takes it. */
-export interface Registration {
-  userId: string;
-  publicKey: Hex;
-  uploaded: bigint;
-}
-
-/** An update as `Reputation.applyBatch` takes it. */
-export interface Update {
-  id: Hex;
-  uploadedDelta: bigint;
-  downloadedDelta: bigint;
-}
 
 /** The amounts one update adds: a 256 KiB piece uploaded and one downloaded (non-zero bytes in calldata, as in use). */
 export const PIECE = 262_144n;

@@ -116,8 +116,6 @@ export class ChainService {
 
   /** The chain as `GET /chain/status` shows it. */
   status(): ChainStatusView {
-    const state = this.outbox.state();
-    const stats = this.outbox.stats();
     const sync = this.sync.status();
     return {
       enabled: true,
@@ -125,12 +123,7 @@ export class ChainService {
       rpc_url: rpcOrigin(this.options.rpcUrl),
       connected: sync.connected,
       account: this.reputation.account,
-      factory: state.factory,
-      contract: state.contract,
-      referrer: state.referrer,
-      last_confirmed_sequence: stats.confirmedSequence,
-      pending_entries: stats.pendingEntries,
-      pending_batches: stats.pendingBatches,
+      ...outboxStatus(this.outbox),
       last_error: sync.lastError,
       last_error_at: sync.lastErrorAt === null ? null : new Date(sync.lastErrorAt).toISOString(),
     };
@@ -249,21 +242,28 @@ export class ChainService {
 
 /** The status of a tracker without a chain: what the outbox holds for a chain to come. */
 export function disabledStatus(outbox: Outbox): ChainStatusView {
-  const state = outbox.state();
-  const stats = outbox.stats();
   return {
     enabled: false,
     mode: 'none',
     rpc_url: null,
     connected: false,
     account: null,
+    ...outboxStatus(outbox),
+    last_error: null,
+    last_error_at: null,
+  };
+}
+
+/** The part of the status the outbox holds, with or without a chain. */
+function outboxStatus(outbox: Outbox) {
+  const state = outbox.state();
+  const stats = outbox.stats();
+  return {
     factory: state.factory,
     contract: state.contract,
     referrer: state.referrer,
     last_confirmed_sequence: stats.confirmedSequence,
     pending_entries: stats.pendingEntries,
     pending_batches: stats.pendingBatches,
-    last_error: null,
-    last_error_at: null,
   };
 }

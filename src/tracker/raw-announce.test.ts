@@ -59,6 +59,8 @@ const last = (path: string) => get(path, 'Host: t\r\nConnection: close\r\n');
 const cases: Record<string, (string | Buffer)[]> = {
   'keep-alive announces, then Connection: close': [get(announce(1)), get(announce(1, 'other')), last(announce(1, 'third'))],
   'HTTP/1.0 without keep-alive': [get(announce(2), '', '1.0')],
+  'a request pipelined after Connection: close': [last(announce(18)) + get(announce(18, 'b'))],
+  'a request pipelined after an HTTP/1.0 one': [get(announce(19), '', '1.0') + get(announce(19, 'b'))],
   'HTTP/1.0 with keep-alive, then without': [get(announce(3), 'Connection: keep-alive\r\n', '1.0'), get(announce(3, 'b'), '', '1.0')],
   'pipelined announce, scrape, announce in one write': [get(announce(4)) + get(`/scrape?info_hash=${hash(4)}`) + last(announce(4, 'b'))],
   'a head split across writes': [get(announce(5)).slice(0, 40), get(announce(5)).slice(40), last(announce(5, 'b'))],

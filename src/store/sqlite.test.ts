@@ -145,6 +145,12 @@ describe('memory store', () => {
     expect(store.gcSpent(11)).toBe(0);
     // Collecting ids never touches the credits they earned.
     expect(store.userById('alice')!.uploaded).toBe(1000 + 48 * KiB);
+
+    // At most `limit` per call.
+    const more = Array.from({ length: 5 }, () => receipt(1, 2, 16 * KiB, 10));
+    store.applyReport({ receipts: more });
+    expect(store.gcSpent(11, 3)).toBe(3);
+    expect(store.gcSpent(11, 3)).toBe(2);
   });
 });
 

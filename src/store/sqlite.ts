@@ -130,7 +130,9 @@ class SqliteStore implements Store {
       'INSERT INTO spent (id, epoch) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
     );
     this.selectSpent = db.prepare<[Uint8Array], number>('SELECT 1 FROM spent WHERE id = ?').pluck();
-    this.deleteSpentBefore = db.prepare<[number]>('DELETE FROM spent WHERE epoch < ?');
+    this.deleteSpentBefore = db.prepare<[number, number]>(
+      'DELETE FROM spent WHERE id IN (SELECT id FROM spent WHERE epoch < ? LIMIT ?)',
+    );
     this.moveBytes = db.prepare<[number, number, string]>(
       'UPDATE users SET uploaded = uploaded + ?, downloaded = downloaded + ? WHERE user_id = ?',
     );
@@ -195,8 +197,9 @@ class SqliteStore implements Store {
     return this.selectSpent.get(id) !== undefined;
   }
 
-  gcSpent(oldestEpochToKeep: number): number {
-    return this.deleteSpentBefore.run(oldestEpochToKeep).changes;
+  gcSpent(oldestEpochToKeep: number, limit = -1): number {
+    // LIMIT -1 is SQLite's "no limit".
+    return this.deleteSpentBefore.run(oldestEpochToKeep, limit).changes;
   }
 
   ledger(limit = 100): LedgerEntry[] {

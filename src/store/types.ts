@@ -104,8 +104,11 @@ export interface Store {
   applyReport(report: ReportInput): ReportOutcome;
   /** True when the receipt id has been spent (and not yet collected). */
   isSpent(id: Uint8Array): boolean;
-  /** Forgets spent ids of epochs below `oldestEpochToKeep`; returns how many. */
-  gcSpent(oldestEpochToKeep: number): number;
+  /**
+   * Forgets spent ids of epochs below `oldestEpochToKeep`, at most `limit` of them (default: all);
+   * returns how many.
+   */
+  gcSpent(oldestEpochToKeep: number, limit?: number): number;
   /** The last `limit` ledger rows, newest first. */
   ledger(limit?: number): LedgerEntry[];
   /** Counters over the whole store. */

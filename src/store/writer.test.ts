@@ -13,12 +13,13 @@ import {
   UnknownKeyError,
   WriterThread,
 } from './index.ts';
+import { COLLECT_STEP } from './writer.ts';
 
 const key = (n: number) => new Uint8Array(48).fill(n);
 const KiB = 1024;
 
-function receipt(sender: number, receiver: number, pieceSize = 16 * KiB): SpendReceipt {
-  return { id: new Uint8Array(randomBytes(32)), epoch: 100, senderPk: key(sender), receiverPk: key(receiver), pieceSize };
+function receipt(sender: number, receiver: number, pieceSize = 16 * KiB, epoch = 100): SpendReceipt {
+  return { id: new Uint8Array(randomBytes(32)), epoch, senderPk: key(sender), receiverPk: key(receiver), pieceSize };
 }
 
 describe('WriterThread', () => {
@@ -88,6 +89,22 @@ describe('WriterThread', () => {
     await expect(writer.commit({ receipts: [receipt(1, 2), receipt(3, 2)] })).rejects.toThrow(/another sender/);
     expect(store.stats()).toEqual(before);
     expect(commits).toBe(0);
+  });
+
+  test('behavior: collect forgets old spent ids in steps, and commits go on meanwhile', async () => {
+    const old = Array.from({ length: 2 * COLLECT_STEP + 500 }, () => receipt(1, 2, 1, 99));
+    store.applyReport({ receipts: old });
+    const kept = receipt(1, 2, 1, 100);
+    store.applyReport({ receipts: [kept] });
+    const collecting = writer.collect(100);
+    const during = writer.commit({ receipts: [receipt(1, 3, 1, 100)] });
+    // Every id of epoch 99 in three steps: one step alone would have stopped at COLLECT_STEP.
+    expect(await collecting).toBe(2 * COLLECT_STEP + 500);
+    expect((await during).accepted).toBe(1);
+    expect(store.isSpent(old[0]!.id) || store.isSpent(old.at(-1)!.id)).toBe(false);
+    expect(store.isSpent(kept.id)).toBe(true);
+    expect(store.stats().spentIds).toBe(2);
+    expect(await writer.collect(100)).toBe(0);
   });
 
   test('behavior: close waits for commits in flight, then refuses new ones', async () => {

@@ -17,23 +17,40 @@ import {
   UnknownKeyError,
 } from './types.ts';
 
-/** Applies verified reports to the store (see {@link Store.applyReport}), resolving when committed. */
+/** Applies verified reports to the store (see {@link Store.applyReport}), and forgets old spent ids. */
 export interface ReportCommitter {
   /** Resolves with the outcome once durable; rejects with the errors of {@link Store.applyReport}. */
   commit(report: ReportInput): Promise<ReportOutcome>;
+  /** Forgets spent ids of epochs below `oldestEpochToKeep` (see {@link Store.gcSpent}); resolves with how many. */
+  collect(oldestEpochToKeep: number): Promise<number>;
   /** Waits for commits in flight, then stops. */
   close(): Promise<void>;
 }
 
 /** Commits on the store's own connection, in the calling thread. */
-export function inlineCommitter(store: Pick<Store, 'applyReport'>): ReportCommitter {
+export function inlineCommitter(store: Pick<Store, 'applyReport' | 'gcSpent'>): ReportCommitter {
   return {
     async commit(report) {
       return store.applyReport(report);
     },
+    async collect(oldestEpochToKeep) {
+      return store.gcSpent(oldestEpochToKeep);
+    },
     async close() {},
   };
 }
+
+/** A job of the writer thread. */
+export type WriterJob =
+  | { kind: 'commit'; report: ReportInput }
+  | { kind: 'collect'; oldestEpochToKeep: number; limit: number };
+
+/**
+ * Spent ids forgotten per collection step. An epoch of ids can be millions (3,000 receipts/s for
+ * an hour is 10.8M; deleting 500,000 took 0.4 s here): in steps, the write lock is released
+ * between them and reports queued meanwhile are committed in between.
+ */
+export const COLLECT_STEP = 10_000;
 
 /** A refusal or failure as it crosses the thread boundary. */
 export type CommitError =
@@ -76,7 +93,7 @@ export function fromCommitError(error: CommitError): Error {
  */
 export class WriterThread implements ReportCommitter {
   private constructor(
-    private readonly writer: WorkerPool<ReportInput, ReportOutcome>,
+    private readonly writer: WorkerPool<WriterJob, ReportOutcome | number>,
     private readonly committed: () => void,
   ) {}
 
@@ -85,7 +102,7 @@ export class WriterThread implements ReportCommitter {
    * `committed` runs after every successful commit (the tracker wakes its chain sync there).
    */
   static async start(dataDir: string, committed: () => void = () => {}): Promise<WriterThread> {
-    const writer = new WorkerPool<ReportInput, ReportOutcome>({
+    const writer = new WorkerPool<WriterJob, ReportOutcome | number>({
       entry: new URL('./writer-worker-entry.mjs', import.meta.url),
       size: 1,
       name: 'report writer',
@@ -102,9 +119,19 @@ export class WriterThread implements ReportCommitter {
   }
 
   async commit(report: ReportInput): Promise<ReportOutcome> {
-    const outcome = await this.writer.run(report);
+    const outcome = (await this.writer.run({ kind: 'commit', report })) as ReportOutcome;
     this.committed();
     return outcome;
+  }
+
+  /** Collects in steps of {@link COLLECT_STEP}, each its own transaction and job. */
+  async collect(oldestEpochToKeep: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const forgotten = (await this.writer.run({ kind: 'collect', oldestEpochToKeep, limit: COLLECT_STEP })) as number;
+      total += forgotten;
+      if (forgotten < COLLECT_STEP) return total;
+    }
   }
 
   /** Commits already handed over finish (their reporters wait for the answer), then the writer stops. */

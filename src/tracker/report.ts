@@ -34,8 +34,8 @@ export interface ReportDeps {
   store: Store;
   config: Pick<TrackerConfig, 'epochSeconds' | 'windowEpochs'>;
   pool: Pick<VerifyPool, 'verifyAggregate'>;
-  /** Where verified reports are committed; default: inline on the store's connection. */
-  committer?: Pick<ReportCommitter, 'commit'>;
+  /** Where verified reports are committed and old spent ids forgotten; default: inline on the store's connection. */
+  committer?: Pick<ReportCommitter, 'commit' | 'collect'>;
   /** Clock in unix milliseconds; default `Date.now`. */
   now?: () => number;
 }
@@ -208,8 +208,9 @@ export function createReporter(deps: ReportDeps): Reporter {
     if (current !== collectedEpoch) {
       // Spent ids matter only while their epoch is accepted. One epoch of slack covers a
       // report whose window was checked just before an epoch boundary and applied after it.
+      // Not awaited: an epoch's ids can take seconds to forget, on the writer thread.
       collectedEpoch = current;
-      store.gcSpent(oldestEpoch - 1);
+      committer.collect(oldestEpoch - 1).catch((error: unknown) => console.error('spent-id collection failed:', error));
     }
     let checked: CheckedReport;
     try {

@@ -149,6 +149,21 @@ test('default: simple announces are answered and counted without Node’s HTTP s
   expect(rawApp.counter.render().join('\n')).not.toBe(before);
 });
 
+test('behavior: behind a trusted proxy the raw path takes the client address from X-Forwarded-For', async () => {
+  const s = await listen(createApp({ config: resolveConfig({ mode: 'open', trustProxy: ['127.0.0.1'] }) }), true);
+  const requests = vi.fn();
+  s.server.on('request', requests);
+  try {
+    await exchange(s.port, [last(announce(1, 'a')).replace('Host: t\r\n', 'Host: t\r\nX-Forwarded-For: 10.1.2.3\r\n')]);
+    const answer = await exchange(s.port, [last(announce(1, 'b').replace('left=0', 'left=5'))]);
+    // Seeder a, as the proxy named it: 10.1.2.3, port 6881, in the leecher's compact list.
+    expect(answer).toContain(`5:peers6:${String.fromCharCode(10, 1, 2, 3, 0x1a, 0xe1)}`);
+    expect(requests).not.toHaveBeenCalled();
+  } finally {
+    await close(s.server);
+  }
+});
+
 test('behavior: 2,000 pipelined announces in one write are all answered, in order', async () => {
   const many = Array.from({ length: 2000 }, (_, i) => get(`${announce(41, `p${i}`)}&numwant=0&key=${i}`)).join('');
   const answer = await exchange(raw.port, [many + last(announce(41, 'end'))]);

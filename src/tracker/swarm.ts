@@ -298,6 +298,15 @@ function pick(torrent: Torrent, family: number, requester: Peer, budget: number,
 function sample(pool: Peer[], k: number, exclude: Peer | undefined, out: Peer[]): number {
   const n = pool.length;
   let taken = 0;
+  if (k >= n - (exclude === undefined ? 0 : 1)) {
+    // All of them (small swarms, the common case): nothing to draw, and their order means nothing.
+    for (const peer of pool) {
+      if (peer === exclude) continue;
+      out.push(peer);
+      taken++;
+    }
+    return taken;
+  }
   for (let i = 0; i < n && taken < k; i++) {
     const j = i + Math.floor(Math.random() * (n - i));
     const chosen = pool[j]!;

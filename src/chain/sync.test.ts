@@ -129,6 +129,17 @@ function expectExactlyOnce(chain: FakeChain, address = CONTRACT) {
 
 const settled = () => store.outbox.stats().pendingEntries === 0;
 
+/** Two registrations and a report between them, synced as one batch, applied exactly once. */
+async function syncOneBatch(chain: FakeChain): Promise<void> {
+  startSync(chain);
+  addUser();
+  addUser();
+  report(1, 2);
+  await waitFor('the batch to be confirmed', settled);
+  expect(chain.sequences(CONTRACT)).toEqual([1]);
+  expectExactlyOnce(chain);
+}
+
 beforeEach(() => {
   store = openStore({ dataDir: ':memory:' });
   store.outbox.setContract(CONTRACT, null);
@@ -143,13 +154,7 @@ afterEach(async () => {
 describe('ReputationSync', () => {
   test('default', async () => {
     const chain = new FakeChain(CONTRACT);
-    startSync(chain);
-    addUser();
-    addUser();
-    report(1, 2);
-    await waitFor('the batch to be confirmed', settled);
-    expect(chain.sequences(CONTRACT)).toEqual([1]);
-    expectExactlyOnce(chain);
+    await syncOneBatch(chain);
     expect(store.outbox.batch(1)).toMatchObject({ entries: 4, txHash: `0x${'1'.padStart(64, '0')}`, blockNumber: 1 });
     expect(sync!.status()).toEqual({ connected: true, lastError: null, lastErrorAt: null });
   });
@@ -181,13 +186,7 @@ describe('ReputationSync', () => {
   test('behavior: a batch applied but unanswered is confirmed, not applied twice', async () => {
     const chain = new FakeChain(CONTRACT);
     chain.loseNextReceipt = true;
-    startSync(chain);
-    addUser();
-    addUser();
-    report(1, 2);
-    await waitFor('the batch to be confirmed', settled);
-    expect(chain.sequences(CONTRACT)).toEqual([1]);
-    expectExactlyOnce(chain);
+    await syncOneBatch(chain);
     expect(sync!.status().lastError).toMatch(/socket hang up/);
   });
 

@@ -14,6 +14,8 @@ import { BAD_JSON, MAX_REPORT_BYTES, type ReportAnswer, type Reporter, TOO_LARGE
 
 const TEXT = 'text/plain';
 const JSON_TYPE = 'application/json';
+/** The body of a 500: the client learns nothing of the failure (as the app's onError). */
+export const INTERNAL_ERROR = Buffer.from(JSON.stringify({ error: 'internal server error' }));
 
 function send(res: ServerResponse, type: string, status: number, body: Buffer | string): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
@@ -23,7 +25,7 @@ function send(res: ServerResponse, type: string, status: number, body: Buffer | 
 function fail(res: ServerResponse, error: unknown): void {
   // The operator needs the stack; the client never sees it (as the app's onError).
   console.error(error);
-  send(res, JSON_TYPE, 500, JSON.stringify({ error: 'internal server error' }));
+  send(res, JSON_TYPE, 500, INTERNAL_ERROR);
 }
 
 /** A request listener answering GET announces and POST reports itself and handing the rest to `fallback`. */

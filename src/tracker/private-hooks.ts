@@ -23,7 +23,8 @@ export function privateHooks(deps: PrivateHooksDeps): TrackerHooks {
   // Users are never deleted, so a passkey seen once stays valid: regular announces (most of the
   // traffic) skip the database; `started` still reads the current totals for the ratio gate.
   const known = new Set<string>();
-  const unknown = (passkey: string): string | undefined => {
+  /** The refusal of an unregistered passkey, or undefined once it is known registered. */
+  const passkeyRefusal = (passkey: string): string | undefined => {
     if (known.has(passkey)) return undefined;
     if (store.userByPasskey(passkey) === undefined) return UNKNOWN_PASSKEY;
     known.add(passkey);
@@ -34,7 +35,7 @@ export function privateHooks(deps: PrivateHooksDeps): TrackerHooks {
       if (ctx.passkey === undefined || ctx.passkey === '') {
         return 'this is a private tracker: announce with the /announce/<passkey> URL you got at registration';
       }
-      if (ctx.event !== 'started') return unknown(ctx.passkey);
+      if (ctx.event !== 'started') return passkeyRefusal(ctx.passkey);
       const user = store.userByPasskey(ctx.passkey);
       if (user === undefined) return UNKNOWN_PASSKEY;
       known.add(ctx.passkey);
@@ -51,7 +52,7 @@ export function privateHooks(deps: PrivateHooksDeps): TrackerHooks {
       if (passkey === undefined || passkey === '') {
         return 'this is a private tracker: scrape with /<passkey>/scrape (your /<passkey>/announce URL with "scrape" for "announce")';
       }
-      return unknown(passkey);
+      return passkeyRefusal(passkey);
     },
   };
 }

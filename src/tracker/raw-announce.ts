@@ -17,6 +17,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { matchAnnouncePath } from './announce.ts';
 import type { TrackerApp } from './app.ts';
+import { INTERNAL_ERROR } from './fast-path.ts';
 import type { Incoming } from './query.ts';
 
 /** Node's default `maxHeaderSize`: a longer head is Node's to refuse. */
@@ -27,8 +28,6 @@ const MAX_BUFFERED_BYTES = 64 * 1024;
 /** Request line and headers, as Node's strict parser accepts them (tokens; values without controls but tab). */
 const SIMPLE_GET =
   /^GET (\/[\x21-\x7e]*) HTTP\/1\.([01])\r\n((?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*)$/;
-
-const INTERNAL_ERROR = Buffer.from(JSON.stringify({ error: 'internal server error' }));
 
 /** The raw path of a server; `closeIdle()` ends its connections waiting for a request. */
 export interface RawAnnounces {
@@ -51,6 +50,7 @@ export function serveRawAnnounces(server: Server, tracker: Pick<TrackerApp, 'ann
       tracker,
       date,
       keepAliveTimeoutMs: server.keepAliveTimeout,
+      keepAliveHeader: `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(server.keepAliveTimeout / 1000)}\r\n`,
       handOff: (rest) => {
         connections.delete(connection);
         nodeConnection.call(server, socket);
@@ -73,6 +73,8 @@ interface ConnectionDeps {
   tracker: Pick<TrackerApp, 'announce' | 'counter'>;
   date: HttpDate;
   keepAliveTimeoutMs: number;
+  /** The `Connection` and `Keep-Alive` header lines of a kept-alive response, as Node writes them. */
+  keepAliveHeader: string;
   /** Gives the socket to Node's HTTP server, with the bytes not answered here. */
   handOff(rest: Buffer): void;
   closed(): void;
@@ -155,7 +157,7 @@ class RawConnection {
         const rest = bytes.subarray(offset);
         if (rest.length > 0) this.buffered = rest;
         body.then(
-          (bytes) => this.respond(bytes, request.keepAlive),
+          (answered) => this.respond(answered, request.keepAlive),
           (error: unknown) => this.fail(error, request.keepAlive),
         ).then(() => this.resume());
         return;
@@ -191,9 +193,7 @@ class RawConnection {
   /** Writes one response with Node's status line and headers, in Node's order. */
   private write(status: 200 | 500, type: string, body: Buffer, keepAlive: boolean): void {
     if (this.socket.destroyed) return;
-    const connection = keepAlive
-      ? `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.deps.keepAliveTimeoutMs / 1000)}\r\n`
-      : 'Connection: close\r\n';
+    const connection = keepAlive ? this.deps.keepAliveHeader : 'Connection: close\r\n';
     const head =
       `HTTP/1.1 ${status === 200 ? '200 OK' : '500 Internal Server Error'}\r\nContent-Type: ${type}\r\n` +
       `Content-Length: ${body.length}\r\nDate: ${this.deps.date.now()}\r\n${connection}\r\n`;

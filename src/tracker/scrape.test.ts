@@ -2,6 +2,7 @@ import bencode from 'bencode';
 import { describe, expect, test } from 'vitest';
 import { createApp } from './app.ts';
 import { resolveConfig } from './config.ts';
+import { openHooks } from './hooks.ts';
 
 const escaped = (bytes: Uint8Array) => Array.from(bytes, (b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -39,6 +40,14 @@ describe('GET /scrape', () => {
     const res = await app.request(`/scrape/abc?info_hash=${escaped(hashes[0]!)}&info_hash=${escaped(hashes[0]!)}`);
     const raw = Buffer.from(await res.arrayBuffer());
     expect(raw.toString('latin1')).toBe(`d5:filesd20:${Buffer.from(hashes[0]!).toString('latin1')}d8:completei0e10:downloadedi0e10:incompletei0eeee`);
+  });
+
+  test('behavior: asynchronous hooks are awaited before the swarm is read', async () => {
+    const hooks = { ...openHooks, beforeScrape: async (passkey: string | undefined) => (passkey === 'good' ? undefined : 'who are you') };
+    const { app } = createApp({ config: resolveConfig({ mode: 'open' }), hooks });
+    const reason = async (path: string) => (await scrape(app, path))['failure reason'];
+    expect(new TextDecoder().decode((await reason(`/scrape/bad?info_hash=${escaped(hashes[0]!)}`)) as Uint8Array)).toBe('who are you');
+    expect(await reason(`/scrape/good?info_hash=${escaped(hashes[0]!)}`)).toBeUndefined();
   });
 
   test('error: missing or invalid info_hash', async () => {

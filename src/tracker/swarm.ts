@@ -293,13 +293,14 @@ function pick(torrent: Torrent, family: number, requester: Peer, budget: number,
 
 /**
  * Partial Fisher-Yates: a uniform sample of `k` peers of `pool` (skipping `exclude`) in O(k).
- * It shuffles the pool in place, which is harmless: pool order means nothing.
+ * It shuffles the pool in place, which is harmless: pool order means nothing. When `k` covers
+ * the whole pool it takes every peer as the pool holds them.
  */
 function sample(pool: Peer[], k: number, exclude: Peer | undefined, out: Peer[]): number {
   const n = pool.length;
   let taken = 0;
   if (k >= n - (exclude === undefined ? 0 : 1)) {
-    // All of them (small swarms, the common case): nothing to draw, and their order means nothing.
+    // All of them (small swarms, the common case): nothing to draw.
     for (const peer of pool) {
       if (peer === exclude) continue;
       out.push(peer);

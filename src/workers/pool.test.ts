@@ -33,9 +33,11 @@ test('behavior: errors are decoded by decodeError', async () => {
 test('behavior: jobs go to the least busy worker', async () => {
   const two = pool({ size: 2 });
   await two.ready();
-  const slow = two.run({ op: 'sleep', ms: 300 });
+  let slept = false;
+  const slow = two.run({ op: 'sleep', ms: 300 }).then((ms) => ((slept = true), ms));
   const threads = new Set([await two.run({ op: 'thread' }), await two.run({ op: 'thread' })]);
-  // Both quick jobs went to the idle worker while the other slept.
+  // Both quick jobs went to the idle worker: answered while the other still slept.
+  expect(slept).toBe(false);
   expect(threads.size).toBe(1);
   expect(await slow).toBe(300);
 });

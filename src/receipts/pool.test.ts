@@ -77,15 +77,17 @@ function policyOf(statPath: string): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
 }
 
-/** Scheduling policies of this process's threads. */
-function threadPolicies(): number[] {
-  return readdirSync('/proc/self/task').flatMap((tid) => {
+/** This process's threads and their scheduling policies. */
+function threadPolicies(): Map<string, number> {
+  const policies = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
     try {
-      return [policyOf(`/proc/self/task/${tid}/stat`)];
+      policies.set(tid, policyOf(`/proc/self/task/${tid}/stat`));
     } catch {
-      return []; // The thread just ended.
+      // The thread just ended.
     }
-  });
+  }
+  return policies;
 }
 
 const hasChrt = (() => {
@@ -99,15 +101,14 @@ const hasChrt = (() => {
 
 describe.runIf(hasChrt)('VerifyPool scheduling', () => {
   test('behavior: verification threads run SCHED_IDLE, so any other thread that wakes preempts them', async () => {
-    const before = threadPolicies().filter((policy) => policy === SCHED_IDLE).length;
+    // Threads of earlier pools may still be ending: only threads started from here on count.
+    const before = new Set(threadPolicies().keys());
     const pool = new VerifyPool({ size: 2, backend: 'blst' });
+    const newIdle = () => [...threadPolicies()].filter(([tid, policy]) => !before.has(tid) && policy === SCHED_IDLE).length;
     try {
       expect(await pool.verifyAggregate(receipts, aggregate)).toBe(true);
       // Both workers set themselves as they start (the second may still be loading); this thread stays a normal one.
-      await vi.waitFor(
-        () => expect(threadPolicies().filter((policy) => policy === SCHED_IDLE).length).toBeGreaterThanOrEqual(before + 2),
-        { timeout: 10_000 },
-      );
+      await vi.waitFor(() => expect(newIdle()).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
       expect(policyOf('/proc/thread-self/stat')).toBe(0);
     } finally {
       await pool.close();

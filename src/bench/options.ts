@@ -1,8 +1,10 @@
 /**
  * Experiment options. Benchmarks run inside Vitest workers, so options travel as environment
- * variables (`PBTS_*`); `pbts experiments <name> --flag` sets the same variables.
+ * variables (`PBTS_*`); `pbts experiments <name> --flag` sets the same variables. Defaults come
+ * from each option's spec (`OptionSpec.default`, `.quick`), the one place they are written.
  * @module
  */
+import type { OptionSpec } from './experiments/types.ts';
 
 /** True for a smoke run of a few seconds (`PBTS_QUICK=1` or `--quick`). */
 export function isQuick(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -51,36 +53,44 @@ export function slowdownFactor(env: NodeJS.ProcessEnv = process.env): number {
   return value;
 }
 
-/** Options of the receipts experiment. */
-export interface ReceiptsOptions {
-  /** Samples per single-receipt operation (`PBTS_ITERATIONS`, `--iterations`; default 1000). */
-  iterations: number;
-  /** Samples per single-receipt operation on the pure-JS backend (`PBTS_NOBLE_ITERATIONS`; default 50). */
-  nobleIterations: number;
-  /** Batch sizes for aggregation (`PBTS_BATCH_SIZES`, `--batch-sizes`; default 10 50 100 500). */
-  batchSizes: number[];
-  /** Backends measured side by side (`PBTS_BACKENDS`; default blst noble). */
-  backends: string[];
-  /** Warm-up calls before timing each operation. */
-  warmup: number;
-}
-
-/** Receipts options from the environment; `PBTS_QUICK` shrinks the defaults to a smoke run. */
-export function receiptsOptions(env: NodeJS.ProcessEnv = process.env): ReceiptsOptions {
-  const quick = isQuick(env);
-  return {
-    iterations: envInt('PBTS_ITERATIONS', quick ? 30 : 1000, env),
-    nobleIterations: envInt('PBTS_NOBLE_ITERATIONS', quick ? 3 : 50, env),
-    batchSizes: envIntList('PBTS_BATCH_SIZES', quick ? [10, 50] : [10, 50, 100, 500], env),
-    backends: envList('PBTS_BACKENDS', ['blst', 'noble'], env),
-    warmup: quick ? 2 : 10,
-  };
-}
-
 /**
  * Runs of a batch operation: enough to total about `iterations` receipts, at least `minimum`.
  * Large batches get fewer runs, as in the reference (max(3, 50 // b) for verification).
  */
 export function batchRuns(iterations: number, batchSize: number, minimum = 3): number {
   return Math.max(minimum, Math.floor(iterations / batchSize));
+}
+
+/** The spec's default for this run (`quick` under `--quick`), as written. */
+function specDefault(spec: OptionSpec, env: NodeJS.ProcessEnv): string {
+  return isQuick(env) && spec.quick !== undefined ? spec.quick : spec.default;
+}
+
+/** A positive integer option: its variable, else its default. */
+export function intOption(spec: OptionSpec, env: NodeJS.ProcessEnv = process.env): number {
+  return envInt(spec.env, envInt(spec.env, 0, { [spec.env]: specDefault(spec, env) }), env);
+}
+
+/** A list of positive integers option. */
+export function intListOption(spec: OptionSpec, env: NodeJS.ProcessEnv = process.env): number[] {
+  return envIntList(spec.env, envIntList(spec.env, [], { [spec.env]: specDefault(spec, env) }), env);
+}
+
+/** A list of words option. */
+export function listOption(spec: OptionSpec, env: NodeJS.ProcessEnv = process.env): string[] {
+  return envList(spec.env, envList(spec.env, [], { [spec.env]: specDefault(spec, env) }), env);
+}
+
+/** A text option; undefined when neither set nor defaulted (a default of `none`). */
+export function textOption(spec: OptionSpec, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const raw = env[spec.env]?.trim();
+  if (raw) return raw;
+  const fallback = specDefault(spec, env);
+  return fallback === 'none' ? undefined : fallback;
+}
+
+/** A boolean option (`1` or `true`). */
+export function flagOption(spec: OptionSpec, env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env[spec.env];
+  return raw === '1' || raw === 'true';
 }

@@ -1,10 +1,19 @@
-/** One target of DESIGN.md checked against a run: printed and recorded, never asserted. */
+/**
+ * Targets of DESIGN.md checked against a run: one format everywhere, printed and recorded,
+ * never asserted.
+ * @module
+ */
+import { type NumberFormat, formatNumber } from './report/model.ts';
+
+/** One target checked against a run. */
 export interface TargetCheck {
   name: string;
   target: string;
   /** The measured figure; null when this run did not measure it. */
   value: number | null;
   unit: string;
+  /** How the figure prints (default: 2 decimals for `ms` and `x`, none otherwise, grouped). */
+  format?: NumberFormat;
   /** null when not measured. */
   pass: boolean | null;
   note: string;
@@ -18,6 +27,7 @@ export function targetCheck(
   unit: string,
   pass: (value: number) => boolean,
   note: string,
+  format?: NumberFormat,
 ): TargetCheck {
   const measured = value !== undefined && value !== null;
   return {
@@ -25,14 +35,21 @@ export function targetCheck(
     target,
     value: measured ? value : null,
     unit,
+    ...(format && { format }),
     pass: measured ? pass(value) : null,
     note: measured ? note : 'not measured in this run',
   };
 }
 
-/** `  [PASS] name: value (target ...; note)`, the figure written by `format`. */
-export function targetLine(check: TargetCheck, format: (value: number) => string): string {
+/** The figure of a check with its unit: `3.20x`, `8.00 ms`, `32,000 req/s`, or `-`. */
+export function targetValue(check: TargetCheck): string {
+  if (check.value === null) return '-';
+  const format = check.format ?? { digits: check.unit === 'ms' || check.unit === 'x' ? 2 : 0, grouped: true };
+  return `${formatNumber(check.value, format)}${check.unit === 'x' ? 'x' : ` ${check.unit}`}`;
+}
+
+/** `  [PASS] name: value (target ...; note)`: the one target line of every experiment. */
+export function targetLine(check: TargetCheck): string {
   const verdict = check.pass === null ? 'n/a ' : check.pass ? 'PASS' : 'FAIL';
-  const value = check.value === null ? '-' : format(check.value);
-  return `  [${verdict}] ${check.name}: ${value} (target ${check.target}; ${check.note})`;
+  return `  [${verdict}] ${check.name}: ${targetValue(check)} (target ${check.target}; ${check.note})`;
 }

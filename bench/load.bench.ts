@@ -27,7 +27,7 @@ import {
   loadOptions,
   mixedShape,
   reportsPerRun,
-} from '../src/bench/experiments/load.ts';
+} from '../src/bench/experiments/load/index.ts';
 import { recordExtra } from '../src/bench/extras.ts';
 import { samplesOf } from '../src/bench/harness.ts';
 import { isQuick } from '../src/bench/options.ts';

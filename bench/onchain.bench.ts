@@ -2,7 +2,8 @@
  * Experiment 3, on-chain operations (seed README section 3, plus the reference's gas experiment,
  * reference spec 6.6): user registration and reputation update, one per transaction; batched
  * updates of 10, 50 and 100 per transaction; createReputation through the factory and migrateUser
- * to a successor contract; gas of each, and the annual cost projection. Options: PBTS_USERS,
+ * to a successor contract; gas of each, and the annual cost projection; and, as the baseline of an
+ * update, the same credit committed to the tracker's SQLite store. Options: PBTS_USERS,
  * PBTS_UPDATES, PBTS_TRACKER_URL, PBTS_NO_AUTO_START with PBTS_RPC_URL and PBTS_FACTORY,
  * PBTS_GAS_PRICE_GWEI, PBTS_ETH_USD, PBTS_QUICK (or the flags of `pbts experiments onchain`).
  *
@@ -14,15 +15,8 @@
 import type { Address, Hex } from 'viem';
 import { afterAll, beforeAll, bench, describe, inject } from 'vitest';
 import type { ChainClients } from '../fixtures/anvil.ts';
-import {
-  BATCH_SIZES,
-  INITIAL_CREDIT,
-  type OnchainConfig,
-  type OnchainGas,
-  type OnchainPhases,
-  PHASES,
-  onchainOptions,
-} from '../src/bench/experiments/onchain.ts';
+import { BATCH_SIZES, INITIAL_CREDIT, onchainOptions } from '../src/bench/experiments/onchain/options.ts';
+import { type OnchainConfig, type OnchainGas, type OnchainPhases, PHASES } from '../src/bench/experiments/onchain/records.ts';
 import { recordExtra } from '../src/bench/extras.ts';
 import { samplesOf } from '../src/bench/harness.ts';
 import type { Registration } from '../src/chain/batch.ts';
@@ -36,6 +30,7 @@ import {
   registrations,
   updateOf,
 } from './onchain/chain.ts';
+import { StoreWriter } from './onchain/store.ts';
 import { trackerMediated } from './onchain/tracker.ts';
 
 const EXPERIMENT = 'onchain';
@@ -52,6 +47,8 @@ interface Session {
 }
 
 let session: Session | undefined;
+/** The tracker's own store in a temporary directory: the baseline of an update (`store write`). */
+let store: StoreWriter | undefined;
 const gas: OnchainGas = { create_reputation: [], registration: [], update: [], batch: {}, migrate: [] };
 /** Phase times of every timed series' transactions, warm-up calls first (dropped when recorded). */
 const phases: OnchainPhases = {};
@@ -122,7 +119,12 @@ beforeAll(async () => {
   recordExtra(EXPERIMENT, 'tracker', await trackerMediated(options.trackerUrl));
 });
 
+beforeAll(() => {
+  store = StoreWriter.open();
+});
+
 afterAll(() => {
+  store?.close();
   // Also after a failed benchmark: the gas of what did run is still reported.
   recordExtra(EXPERIMENT, 'gas', gas);
   recordExtra(
@@ -177,6 +179,15 @@ describe('onchain', () => {
       gas.update.push(Number(receipt.gasUsed));
     },
     series('reputation update', options.updates, options.warmup),
+  );
+
+  bench(
+    'store write',
+    () => {
+      if (!store) throw new Error('store set-up did not complete');
+      store.write();
+    },
+    samplesOf(options.updates, options.warmup),
   );
 
   for (const size of BATCH_SIZES) {

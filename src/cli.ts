@@ -16,6 +16,7 @@ Commands:
                                  register a user, print the passkey and announce URL
   dstack-sim [options]           run the TEST ONLY dstack simulator (pbts dstack-sim --help)
   experiments <name> [options]   run an experiment (pbts experiments --help lists them)
+  experiments all [options]      run every experiment, then SUMMARY.txt, COMPARISON.txt, index.html
   bench compare [options]        compare reports/latest with the stored baseline (--help)
   help                           show this help`;
 

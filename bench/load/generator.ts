@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { LoadStats, ReportStats } from '../../src/bench/experiments/load.ts';
+import type { LoadStats, ReportStats } from '../../src/bench/experiments/load/index.ts';
 import { loopbackUrl } from '../../src/bench/loopback.ts';
 import { summarize } from '../../src/bench/stats.ts';
 import { type HttpLoad, type HttpLoadOptions, TIMEOUT_MESSAGE, encodeGet, encodePost, runHttpLoad } from './http-load.ts';

@@ -6,14 +6,13 @@
  */
 import { type Address, type Hex, bytesToHex, isAddress } from 'viem';
 import { type ChainClients, fundedClients } from '../../fixtures/anvil.ts';
-import { INITIAL_CREDIT } from '../../src/bench/experiments/onchain.ts';
+import { INITIAL_CREDIT } from '../../src/bench/experiments/onchain/options.ts';
 import type { Registration, Update } from '../../src/chain/batch.ts';
 import { reputationAbi } from '../../src/chain/contracts.ts';
 import { createReputation } from '../../src/chain/deploy.ts';
 import { toChainError } from '../../src/chain/reputation.ts';
 import { type Transacted, Transactor } from '../../src/chain/transact.ts';
 import { getBackend, keyPairFromSeed } from '../../src/receipts/index.ts';
-
 
 /** The amounts one update adds: a 256 KiB piece uploaded and one downloaded (non-zero bytes in calldata, as in use). */
 export const PIECE = 262_144n;

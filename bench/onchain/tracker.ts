@@ -6,7 +6,7 @@
  * where it has chain routes) and measures direct transactions only.
  * @module
  */
-import type { TrackerMediated } from '../../src/bench/experiments/onchain.ts';
+import type { TrackerMediated } from '../../src/bench/experiments/onchain/records.ts';
 
 const ASYNC =
   'it commits reputation asynchronously through its outbox in batched transactions, so no request answers when a ' +

@@ -4,7 +4,8 @@
  * renderer change that moves one character fails here.
  */
 import { describe, expect, test } from 'vitest';
-import { summarizeLoad, type LoadConfig, type LoadRun, type LoadStats, type ReportStats } from '../load.ts';
+import { reportText } from '../../report/text.ts';
+import { summarizeLoad, type LoadConfig, type LoadRun, type LoadStats, type ReportStats } from './index.ts';
 
 function loadStats(throughput: number, mean: number, p95: number, p99: number): LoadStats {
   return {
@@ -76,9 +77,9 @@ const loadConfig: LoadConfig = {
 
 describe('printed output', () => {
   test('default: load with the peer, a failed run, the mixed run and CPU', async () => {
-    await expect(summarizeLoad(new Map(), { config: loadConfig, runs: loadRuns }).text).toMatchFileSnapshot('__printed__/load.txt');
+    await expect(reportText(summarizeLoad(new Map(), { config: loadConfig, runs: loadRuns }).report)).toMatchFileSnapshot('__printed__/load.txt');
   });
   test('behavior: load with malformed extras', async () => {
-    await expect(summarizeLoad(new Map(), { runs: 'nope', config: 7 }).text).toMatchFileSnapshot('__printed__/load-empty.txt');
+    await expect(reportText(summarizeLoad(new Map(), { runs: 'nope', config: 7 }).report)).toMatchFileSnapshot('__printed__/load-empty.txt');
   });
 });

@@ -5,7 +5,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { summarize } from '../../stats.ts';
-import { summarizeOnchain, type OnchainConfig, type OnchainGas } from '../onchain.ts';
+import { reportText } from '../../report/text.ts';
+import type { OnchainConfig, OnchainGas } from './records.ts';
+import { summarizeOnchain } from './report.ts';
 
 const series = (base: number, n = 20) => Array.from({ length: n }, (_, i) => base * (1 + ((i * 7) % 11) / 50));
 
@@ -36,6 +38,7 @@ function onchainBenchmarks() {
     ['onchain > create reputation', summarize(series(9))],
     ['onchain > user registration', summarize(series(4.04))],
     ['onchain > reputation update', summarize(series(3.47))],
+    ['onchain > store write', summarize(series(0.42))],
     ['onchain > batch update 10', summarize(series(6.2, 10))],
     ['onchain > batch update 50', summarize(series(10.9, 10))],
     ['onchain > batch update 100', summarize(series(15.6, 10))],
@@ -49,12 +52,13 @@ const onchainPhases = {
 };
 
 describe('printed output', () => {
-  test('default: onchain with phases, gas, projection and an unreachable tracker', async () => {
+  test('default: onchain with phases, gas, projection, the store-write baseline and an unreachable tracker', async () => {
     const tracker = { tracker_url: 'http://127.0.0.1:9', measured: false, reachable: false, chain_status: null, reason: 'no answer' };
-    const text = summarizeOnchain(onchainBenchmarks(), { config: onchainConfig, gas: onchainGas, phases: onchainPhases, tracker }).text;
+    const { report } = summarizeOnchain(onchainBenchmarks(), { config: onchainConfig, gas: onchainGas, phases: onchainPhases, tracker });
+    const text = reportText(report);
     await expect(text).toMatchFileSnapshot('__printed__/onchain.txt');
   });
   test('behavior: onchain with nothing recorded', async () => {
-    await expect(summarizeOnchain(new Map(), {}).text).toMatchFileSnapshot('__printed__/onchain-empty.txt');
+    await expect(reportText(summarizeOnchain(new Map(), {}).report)).toMatchFileSnapshot('__printed__/onchain-empty.txt');
   });
 });

@@ -1,14 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { summarize } from '../stats.ts';
-import {
-  type OnchainConfig,
-  type OnchainGas,
-  checkTargets,
-  envPositive,
-  onchainOptions,
-  projectAnnualCost,
-  summarizeOnchain,
-} from './onchain.ts';
+import { reportText } from '../../report/text.ts';
+import { summarize } from '../../stats.ts';
+import type { TargetCheck } from '../../targets.ts';
+import type { CostProjection } from './cost.ts';
+import type { OnchainConfig, OnchainGas } from './records.ts';
+import { summarizeOnchain } from './report.ts';
 
 const config: OnchainConfig = {
   users: 4,
@@ -37,6 +33,7 @@ function benchmarks(): Map<string, ReturnType<typeof summarize>> {
     ['onchain > create reputation', summarize([8, 10])],
     ['onchain > user registration', summarize([6, 7, 8, 9])],
     ['onchain > reputation update', summarize([4, 5, 5, 6])],
+    ['onchain > store write', summarize([0.25, 0.5, 0.75])],
     ['onchain > batch update 10', summarize([5, 5])],
     ['onchain > batch update 100', summarize([10, 20])],
     ['onchain > migrate user', summarize([12])],
@@ -51,7 +48,8 @@ describe('summarizeOnchain', () => {
       'batch update 100': { prepare: [8, 9], sign: [1, 1], send: [3, 3], receipt: [2, 2] },
       'user registration': { prepare: [], sign: [], send: [], receipt: [] },
     };
-    const { json, text } = summarizeOnchain(benchmarks(), { config, gas, phases });
+    const { json, report } = summarizeOnchain(benchmarks(), { config, gas, phases });
+    const text = reportText(report);
     const registration = json.user_registration as Record<string, number>;
     expect(registration.mean_ms).toBe(7.5);
     expect(registration.avg_gas).toBe(125_000);
@@ -87,7 +85,7 @@ describe('summarizeOnchain', () => {
       create_reputation_with_referrer: { gas_used: 1_020_000 },
     });
 
-    const projections = json.annual_cost_projections as ReturnType<typeof projectAnnualCost>;
+    const projections = json.annual_cost_projections as CostProjection[];
     expect(projections).toHaveLength(12);
     const hourly = projections.find((p) => p.frequency === 'hourly' && p.users === 1_000)!;
     expect(hourly.updates_per_year).toBe(8_760_000);
@@ -96,7 +94,7 @@ describe('summarizeOnchain', () => {
     expect(hourly.estimated_usd).toBeCloseTo(8_760_000 * 11_000 * 30e-9 * 3000);
     expect(hourly.unbatched_total_gas).toBe(8_760_000 * 40_000);
 
-    const targets = json.targets as ReturnType<typeof checkTargets>;
+    const targets = json.targets as TargetCheck[];
     expect(targets.map((t) => [t.name, t.pass])).toEqual([
       ['single_update_latency', true],
       ['batched_update_throughput', true],
@@ -113,6 +111,36 @@ describe('summarizeOnchain', () => {
     expect(text).toMatch(/WHERE THE TIME GOES[^\n]*\n.*\n\s+reputation update\s+2\.00\s+0\.50\s+1\.00\s+0\.50\s+5\.00\n\s+batch update 100\s+8\.50\s+1\.00\s+3\.00\s+2\.00\s+15\.00\n/);
     expect(text).toContain('non-zero initial upload credit');
     expect(text).toContain('[PASS] single_update_latency: 5.00 ms');
+
+    expect(json.store_write).toMatchObject({ mean_ms: 0.5, median_ms: 0.5, samples: 3 });
+    expect(text).toContain(
+      "   Avg gas: 40,000\n   Baseline: the same credit as one SQLite commit in the tracker's store: Mean 0.5000 ms, Median 0.5000 ms\n\n3. Batch",
+    );
+    expect(report.targets).toEqual(json.targets);
+  });
+
+  test('behavior: the tables hold numbers with units', () => {
+    const { report } = summarizeOnchain(benchmarks(), { config, gas });
+    const tables = new Map(
+      report.sections.flatMap((s) => s.blocks).flatMap((b) => (b.kind === 'table' ? [[b.id, b] as const] : [])),
+    );
+    expect([...tables.keys()]).toEqual(['batches', 'gas', 'annual-cost']);
+    const batches = tables.get('batches')!;
+    expect(batches.columns.map((c) => c.unit ?? null)).toEqual([null, 'ms', 'ms', 'updates/s', 'gas']);
+    expect(batches.rows[1]).toEqual([100, 15, 0.15, 100_000 / 15, 11_000]);
+    expect(tables.get('gas')!.rows[4]).toEqual(['batched update, per entry (100/tx)', 11_000, null]);
+    const cost = tables.get('annual-cost')!;
+    expect(cost.columns.map((c) => c.unit ?? null)).toEqual([null, 'users', 'updates', 'ETH', 'USD', 'ETH', 'USD']);
+    expect(cost.rows[4]![2]).toBe(8_760_000);
+    expect(cost.rows[4]![4]).toBeCloseTo(8_760_000 * 11_000 * 30e-9 * 3000);
+  });
+
+  test('behavior: a store write without an update still prints its baseline line', () => {
+    const { json, report } = summarizeOnchain(new Map([['onchain > store write', summarize([1, 2, 3])]]), {});
+    expect(json.store_write).toMatchObject({ mean_ms: 2 });
+    expect(reportText(report)).toContain(
+      "not recorded\nCAVEAT: a local Anvil with automine mines each transaction as it arrives: latencies are the client, RPC and EVM execution only and exclude block time (a real network adds about 12 s per block on Ethereum L1, 2 s on typical L2s, plus confirmation policy). Gas figures are what any EVM chain charges.\n\n   Baseline: the same credit as one SQLite commit in the tracker's store: Mean 2.0000 ms, Median 2.0000 ms\n\nGAS PER OPERATION",
+    );
   });
 
   test('behavior: targets fail and say so when the figures miss them', () => {
@@ -120,16 +148,20 @@ describe('summarizeOnchain', () => {
       ['onchain > reputation update', summarize([9, 9])],
       ['onchain > batch update 100', summarize([50])],
     ]);
-    const { json, text } = summarizeOnchain(slow, { config, gas: { ...gas, batch: { '100': [2_000_000] } } });
-    const targets = json.targets as ReturnType<typeof checkTargets>;
+    const { json, report } = summarizeOnchain(slow, { config, gas: { ...gas, batch: { '100': [2_000_000] } } });
+    const text = reportText(report);
+    const targets = json.targets as TargetCheck[];
     expect(targets.map((t) => t.pass)).toEqual([false, false, false]);
     expect(text).toContain('[FAIL] batched_update_throughput: 2,000 updates/s');
     expect(text).toContain('[FAIL] gas_per_batched_update: 20,000 gas');
   });
 
   test('behavior: missing benchmarks and extras leave nulls, not errors', () => {
-    const { json, text } = summarizeOnchain(new Map(), {});
+    const { json, report } = summarizeOnchain(new Map(), {});
+    const text = reportText(report);
     expect(json.user_registration).toBeNull();
+    expect(json.store_write).toBeNull();
+    expect(text).not.toContain('Baseline');
     expect(json.batch_updates).toEqual({});
     expect(json.annual_cost_projections).toEqual([]);
     expect((json.targets as { pass: null }[]).every((t) => t.pass === null)).toBe(true);
@@ -137,17 +169,18 @@ describe('summarizeOnchain', () => {
   });
 
   test('behavior: an unreachable tracker and an interval-mined chain are reported', () => {
-    const { json, text } = summarizeOnchain(benchmarks(), {
+    const { json, report } = summarizeOnchain(benchmarks(), {
       config: { ...config, chain: { ...config.chain, automine: false, auto_started: false } },
       gas,
       tracker: { tracker_url: 'http://127.0.0.1:8000', measured: false, reachable: false, chain_status: null, reason: 'no chain routes' },
     });
+    const text = reportText(report);
     expect(text).toContain('automine OFF');
     expect(text).toContain('latencies include its block interval');
     expect(text).toContain('TRACKER-MEDIATED: not measured (tracker http://127.0.0.1:8000, NOT reachable): no chain routes');
     expect(json.tracker_mediated).toMatchObject({ measured: false, reachable: false });
 
-    const { text: withStatus } = summarizeOnchain(benchmarks(), {
+    const { report: withStatus } = summarizeOnchain(benchmarks(), {
       config,
       gas,
       tracker: {
@@ -158,8 +191,8 @@ describe('summarizeOnchain', () => {
         reason: 'asynchronous outbox',
       },
     });
-    expect(withStatus).toContain('TRACKER-MEDIATED: not measured (tracker http://127.0.0.1:8000, reachable): asynchronous outbox');
-    expect(withStatus).toContain('Its chain status: enabled true, contract 0xabc, last confirmed batch 7, pending entries 0.');
+    expect(reportText(withStatus)).toContain('TRACKER-MEDIATED: not measured (tracker http://127.0.0.1:8000, reachable): asynchronous outbox');
+    expect(reportText(withStatus)).toContain('Its chain status: enabled true, contract 0xabc, last confirmed batch 7, pending entries 0.');
   });
 
   test('behavior: gas extras read back from a file keep only numbers', () => {
@@ -172,71 +205,4 @@ describe('summarizeOnchain', () => {
     expect((json.batch_updates as Record<string, { gas_per_entry: number }>)['100']!.gas_per_entry).toBe(10_000);
     expect((json.annual_cost_projections as { unbatched_total_gas: null }[])[0]!.unbatched_total_gas).toBeNull();
   });
-});
-
-describe('projectAnnualCost', () => {
-  test('default: reference frequencies and users, 30 gwei and $3000', () => {
-    const rows = projectAnnualCost(10_000, null, 30, 3000);
-    expect(rows.map((r) => [r.frequency, r.users, r.updates_per_year])).toEqual([
-      ['per-transfer (10/day)', 100, 365_000],
-      ['per-transfer (10/day)', 1_000, 3_650_000],
-      ['per-transfer (10/day)', 10_000, 36_500_000],
-      ['hourly', 100, 876_000],
-      ['hourly', 1_000, 8_760_000],
-      ['hourly', 10_000, 87_600_000],
-      ['daily', 100, 36_500],
-      ['daily', 1_000, 365_000],
-      ['daily', 10_000, 3_650_000],
-      ['weekly', 100, 5_200],
-      ['weekly', 1_000, 52_000],
-      ['weekly', 10_000, 520_000],
-    ]);
-    // 52 * 100 * 10,000 gas * 30 gwei = 1.56 ETH = $4,680.
-    expect(rows[9]!.estimated_eth).toBeCloseTo(1.56);
-    expect(rows[9]!.estimated_usd).toBeCloseTo(4680);
-  });
-});
-
-describe('onchainOptions', () => {
-  test('default', () => {
-    const options = onchainOptions({});
-    expect(options).toMatchObject({ users: 100, updates: 100, noAutoStart: false, gasPriceGwei: 30, ethUsd: 3000, trackerUrl: undefined });
-    expect(options.batchRuns).toEqual({ 10: 10, 50: 10, 100: 10 });
-  });
-
-  test('behavior: quick, options and runs per batch size', () => {
-    expect(onchainOptions({ PBTS_QUICK: '1' })).toMatchObject({ users: 10, updates: 10, batchRuns: { 10: 3, 50: 3, 100: 3 } });
-    const options = onchainOptions({
-      PBTS_UPDATES: '1000',
-      PBTS_GAS_PRICE_GWEI: '0.5',
-      PBTS_ETH_USD: '2500',
-      PBTS_TRACKER_URL: 'http://localhost:8000/',
-      PBTS_NO_AUTO_START: '1',
-      PBTS_RPC_URL: 'http://127.0.0.1:8545',
-      PBTS_FACTORY: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-    });
-    expect(options).toMatchObject({
-      gasPriceGwei: 0.5,
-      ethUsd: 2500,
-      trackerUrl: 'http://127.0.0.1:8000',
-      noAutoStart: true,
-      rpcUrl: 'http://127.0.0.1:8545',
-      batchRuns: { 10: 100, 50: 20, 100: 10 },
-    });
-  });
-
-  test('error: --no-auto-start without a chain, a chain without --no-auto-start, bad values', () => {
-    expect(() => onchainOptions({ PBTS_NO_AUTO_START: '1' })).toThrow(/needs PBTS_RPC_URL/);
-    expect(() => onchainOptions({ PBTS_RPC_URL: 'http://127.0.0.1:8545' })).toThrow(/only with PBTS_NO_AUTO_START/);
-    expect(() =>
-      onchainOptions({ PBTS_NO_AUTO_START: '1', PBTS_RPC_URL: 'http://10.0.0.1:8545', PBTS_FACTORY: `0x${'1'.repeat(40)}` }),
-    ).toThrow(/loopback/);
-    expect(() => onchainOptions({ PBTS_NO_AUTO_START: '1', PBTS_RPC_URL: 'http://127.0.0.1:8545', PBTS_FACTORY: '0x12' })).toThrow(
-      /20-byte hex address/,
-    );
-    expect(() => onchainOptions({ PBTS_TRACKER_URL: 'http://example.com:8000' })).toThrow(/loopback/);
-    expect(() => envPositive('PBTS_ETH_USD', 1, { PBTS_ETH_USD: '-3' })).toThrow(/positive number/);
-    expect(() => onchainOptions({ PBTS_USERS: '0' })).toThrow(/positive integer/);
-  });
-
 });

@@ -1,13 +1,16 @@
 /**
  * Experiment 1, receipt operations (seed README section 1): key generation, receipt creation,
  * verification, aggregate creation and aggregate vs one-by-one verification per batch size,
- * on every BLS backend side by side. Options: PBTS_ITERATIONS, PBTS_NOBLE_ITERATIONS,
- * PBTS_BATCH_SIZES, PBTS_BACKENDS, PBTS_QUICK (or the flags of `pbts experiments receipts`).
+ * on every BLS backend side by side, and the piece hash check a plain client already pays per
+ * piece. Options: PBTS_ITERATIONS, PBTS_NOBLE_ITERATIONS, PBTS_BATCH_SIZES, PBTS_BACKENDS,
+ * PBTS_QUICK (or the flags of `pbts experiments receipts`).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2';
 import { bench, describe } from 'vitest';
+import { receiptsOptions } from '../src/bench/experiments/receipts/options.ts';
 import { cycle, samplesOf, stretched } from '../src/bench/harness.ts';
-import { batchRuns, receiptsOptions } from '../src/bench/options.ts';
+import { batchRuns } from '../src/bench/options.ts';
 import {
   type KeyPair,
   type Receipt,
@@ -56,6 +59,16 @@ function freshBatches(count: number, size: number): Receipt[][] {
 function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`${what} did not verify`);
 }
+
+// The plain operation a receipt extends: a BitTorrent client hashes every piece it receives.
+describe('receipts', () => {
+  const piece = randomBytes(262_144);
+  bench(
+    'piece hash check (SHA-1, 256 KiB)',
+    stretched(() => createHash('sha1').update(piece).digest()),
+    samplesOf(options.iterations, options.warmup),
+  );
+});
 
 for (const name of options.backends) {
   const backend = getBackend(name);

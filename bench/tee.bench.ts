@@ -22,7 +22,8 @@ import { secp256k1 } from '@noble/curves/secp256k1';
 import { DstackClient } from '@phala/dstack-sdk';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { TDX_SAMPLE_DIR, loadTdxSample, startDstackFixture } from '../fixtures/dstack.ts';
-import { type LoopDelay, TEE_BENCH, type TeeExtras, teeOptions } from '../src/bench/experiments/tee.ts';
+import { teeOptions } from '../src/bench/experiments/tee/options.ts';
+import { COLD_WITH_FETCH, type LoopDelay, TEE_BENCH, type TeeExtras } from '../src/bench/experiments/tee/records.ts';
 import { recordExtra } from '../src/bench/extras.ts';
 import { samplesOf, stretched } from '../src/bench/harness.ts';
 import { type AttestationEvidence, attest, bytesOfHex } from '../src/tee/attestation.ts';
@@ -128,7 +129,7 @@ async function measureCold(s: Session): Promise<Record<string, number[]>> {
       verifyAttestation(s.evidence, { trust, policy, expected: { nonce: s.nonce }, executor: 'in-process' }),
     );
     counted('cold', result);
-    add('simulator quote, PCCS fetch + verification (in-process)', total);
+    add(COLD_WITH_FETCH, total);
   }
   return cold;
 }

@@ -4,13 +4,15 @@
  * renderer change that moves one character fails here.
  */
 import { describe, expect, test } from 'vitest';
+import { reportText } from '../../report/text.ts';
 import { summarize } from '../../stats.ts';
-import { summarizeReceipts } from '../receipts.ts';
+import { summarizeReceipts } from './report.ts';
+import { PIECE_HASH_BENCH } from './results.ts';
 
 const series = (base: number, n = 20) => Array.from({ length: n }, (_, i) => base * (1 + ((i * 7) % 11) / 50));
 
 function receiptsBenchmarks() {
-  const entries: Array<[string, number[]]> = [];
+  const entries: Array<[string, number[]]> = [[PIECE_HASH_BENCH, series(0.45)]];
   for (const [backend, f] of [['blst', 1], ['noble', 55]] as const) {
     entries.push(
       [`receipts [${backend}] > keypair generation`, series(0.14 * f)],
@@ -30,10 +32,10 @@ function receiptsBenchmarks() {
 
 describe('printed output', () => {
   test('default: receipts, both backends and their comparison', async () => {
-    await expect(summarizeReceipts(receiptsBenchmarks()).text).toMatchFileSnapshot('__printed__/receipts.txt');
+    await expect(reportText(summarizeReceipts(receiptsBenchmarks()).report)).toMatchFileSnapshot('__printed__/receipts.txt');
   });
   test('behavior: receipts, one backend only', async () => {
     const blst = new Map([...receiptsBenchmarks()].filter(([name]) => name.includes('[blst]')));
-    await expect(summarizeReceipts(blst).text).toMatchFileSnapshot('__printed__/receipts-blst.txt');
+    await expect(reportText(summarizeReceipts(blst).report)).toMatchFileSnapshot('__printed__/receipts-blst.txt');
   });
 });

@@ -4,8 +4,10 @@
  * renderer change that moves one character fails here.
  */
 import { describe, expect, test } from 'vitest';
+import { reportText } from '../../report/text.ts';
 import { summarize } from '../../stats.ts';
-import { TEE_BENCH, summarizeTee, type TeeExtras } from '../tee.ts';
+import { TEE_BENCH, type TeeExtras } from './records.ts';
+import { summarizeTee } from './report.ts';
 
 const series = (base: number, n = 20) => Array.from({ length: n }, (_, i) => base * (1 + ((i * 7) % 11) / 50));
 
@@ -40,12 +42,12 @@ const teeExtras: TeeExtras = {
 
 describe('printed output', () => {
   test('default: tee, every case with the Intel sample', async () => {
-    await expect(summarizeTee(teeBenchmarks(), teeExtras as Record<string, unknown>).text).toMatchFileSnapshot('__printed__/tee.txt');
+    await expect(reportText(summarizeTee(teeBenchmarks(), teeExtras as Record<string, unknown>).report)).toMatchFileSnapshot('__printed__/tee.txt');
   });
   test('behavior: tee without the sample, slow and blocking', async () => {
     const slow = new Map([...teeBenchmarks()].filter(([name]) => !name.includes('Intel sample')));
     slow.set(TEE_BENCH.teeKey, summarize([3, 3]));
     const extras: TeeExtras = { ...teeExtras, sample_skipped: 'not found', event_loop: { ...teeExtras.event_loop!, worker: { max_ms: 30, p99_ms: 30, mean_ms: 9, verifications: 20 } } };
-    await expect(summarizeTee(slow, extras as Record<string, unknown>).text).toMatchFileSnapshot('__printed__/tee-slow.txt');
+    await expect(reportText(summarizeTee(slow, extras as Record<string, unknown>).report)).toMatchFileSnapshot('__printed__/tee-slow.txt');
   });
 });

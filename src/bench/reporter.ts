@@ -8,8 +8,7 @@
  */
 import path from 'node:path';
 import type { RunnerTask, RunnerTestFile, SerializedError } from 'vitest';
-import { type TestCase, type TestModule, type TestRunEndReason, experimental_getRunnerTask } from 'vitest/node';
-import { BenchmarkReporter } from 'vitest/reporters';
+import { BenchmarkReporter, type TestCase, type TestModule, type TestRunEndReason, experimental_getRunnerTask } from 'vitest/node';
 import { calibrate } from './calibration.ts';
 import { experimentOfFile, registry } from './experiments/registry.ts';
 import { takeExtras } from './extras.ts';

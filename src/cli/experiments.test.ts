@@ -18,7 +18,7 @@ test('behavior: the usage lists every flag with its variable and default, and ru
   expect(usage).toMatch(/--batch-sizes N\.\.\. .*\(default 10 50 100 500, quick: 10 50\) \[PBTS_BATCH_SIZES\]/);
   expect(usage).toMatch(/--output FILE .*\[PBTS_OUTPUT\]/);
   for (const name of ['receipts', 'tee', 'onchain', 'load']) expect(usage).toContain(`--skip-${name}`);
-  expect(usage).toMatch(/--receipt-iterations N .*receipts: /);
+  expect(usage).toMatch(/--receipt-iterations N .*receipts `--iterations` \(`PBTS_ITERATIONS`\)/);
 });
 
 test("behavior: run-all gives each experiment its own options, so the receipts' and the TEE's iterations stay apart", () => {

@@ -20,3 +20,12 @@ export function optionTable(specs: readonly OptionSpec[], common: readonly Optio
   if (common.length > 0) lines.push(`| ${common.map((spec) => `\`${flagSyntax(spec)}\``).join(', ')} | | | as everywhere |`);
   return lines.join('\n');
 }
+
+/** run-all's table: flags only, since its flags reach each experiment's own variables (see the registry). */
+export function runAllTable(specs: readonly OptionSpec[]): string {
+  const rows = specs.map((spec) => {
+    const defaults = spec.quick === undefined ? spec.default : `${spec.default} (quick: ${spec.quick})`;
+    return `| \`${flagSyntax(spec)}\` | ${defaults} | ${spec.help} |`;
+  });
+  return ['| flag | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}

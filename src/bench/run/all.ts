@@ -25,14 +25,14 @@ const aliasEnv = (experiment: Experiment, option: string) => `PBTS_ALL_${experim
 /** run-all's flags: output dir, quick, `--skip-<name>` for every experiment, and the seed's per-experiment flags. */
 export function RUN_ALL_OPTIONS(): OptionSpec[] {
   const specs: OptionSpec[] = [
-    { flag: 'output-dir', env: 'PBTS_OUTPUT_DIR', kind: 'value', arg: 'DIR', default: 'reports/latest', help: 'where every file of the run goes' },
-    { flag: 'quick', env: 'PBTS_QUICK', kind: 'boolean', default: 'off', help: 'smoke run of the whole suite, about a minute' },
+    { flag: 'output-dir', env: 'PBTS_OUTPUT_DIR', kind: 'value', arg: 'DIR', default: 'reports/latest', help: 'where every file of the run goes (`PBTS_OUTPUT_DIR` for `npx vitest bench`)' },
+    { flag: 'quick', env: 'PBTS_QUICK', kind: 'boolean', default: 'off', help: 'smoke run of the whole suite, about a minute (`PBTS_QUICK=1`)' },
   ];
   for (const experiment of registry) {
     for (const [flag, option] of Object.entries(experiment.runAllFlags ?? {})) {
       const target = experiment.options.find((o) => o.flag === option);
       if (!target) throw new Error(`run-all flag --${flag} names unknown option ${option} of ${experiment.name}`);
-      specs.push({ ...target, flag, env: aliasEnv(experiment, option), help: `${experiment.name}: ${target.help}` });
+      specs.push({ ...target, flag, env: aliasEnv(experiment, option), help: `${experiment.name} \`--${option}\` (\`${target.env}\`): ${target.help}` });
     }
   }
   for (const experiment of registry) {

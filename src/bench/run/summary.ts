@@ -28,7 +28,8 @@ export function headlineLines(figures: readonly Headline[]): string[] {
   const printed = new Set<string>();
   for (const figure of figures) {
     if (figure.group === undefined) {
-      lines.push(`${`${figure.label}:`.padEnd(26)}${value(figure)}`);
+      // The seed's column 27, pushed right by a longer label rather than run into it.
+      lines.push(`${`${figure.label}:`.padEnd(26)} ${value(figure)}`.replace(/^(.{26}) /, '$1'));
       continue;
     }
     if (printed.has(figure.group)) continue;

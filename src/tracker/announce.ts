@@ -4,7 +4,8 @@
  * @module
  */
 import { Hono, type Context } from 'hono';
-import { type BencodeValue, encode, textResponse } from './bencode.ts';
+import { type BencodeValue, encode } from '../bencode/index.ts';
+import { textResponse } from './bencode.ts';
 import type { TrackerConfig } from './config.ts';
 import { type AnnounceContext, PASSKEY_PATTERN, type TrackerHooks } from './hooks.ts';
 import {

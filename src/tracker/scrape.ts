@@ -5,7 +5,8 @@
  * @module
  */
 import { Hono, type Context } from 'hono';
-import { bencodedResponse, failure, type BencodeValue } from './bencode.ts';
+import type { BencodeValue } from '../bencode/index.ts';
+import { bencodedResponse, failure } from './bencode.ts';
 import { isFailure, parseScrapeQuery, rawQuery, type TrackerEnv } from './query.ts';
 import { PASSKEY_PATTERN, type TrackerHooks } from './hooks.ts';
 import type { Swarms } from './swarm.ts';

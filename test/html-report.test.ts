@@ -1,6 +1,6 @@
 /**
  * The HTML report in a real browser: a run of hand-written reports rendered to index.html and
- * opened offline in headless Chromium. `PBTS_SCREENSHOT=1` also saves docs/report-screenshot.png.
+ * opened offline in headless Chromium.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -273,9 +273,6 @@ describe.skipIf(!haveBrowser && !requireBrowser)('index.html in Chromium', () =>
     expect(await table.locator('tbody tr').nth(1).locator('td').allInnerTexts()).toEqual(['50', '12,041', 'n/m', '0']);
     expect(await page.evaluate(`getComputedStyle(document.querySelector('table[data-table="throughput"] td')).textAlign`)).toBe('right');
 
-    if (process.env.PBTS_SCREENSHOT === '1') {
-      await page.screenshot({ path: path.resolve(import.meta.dirname, '../docs/report-screenshot.png'), fullPage: true });
-    }
     await page.close();
   });
 

@@ -127,6 +127,8 @@ export function comparisonText(entries: readonly RunEntry[]): string {
     overheadTable(reports),
     '',
     'Overhead: time minus baseline; Ratio: time / baseline (the prototype divided by an assumed 0.1 ms).',
+    'A report\'s HTTP latency under load is mostly queueing: with every client sending at once it is about',
+    'clients / reports per second, so compare the receipts per second of the load experiment as well.',
     '',
     '',
     'EXTENSION OVERHEAD SUMMARY',

@@ -20,6 +20,7 @@ describe('SUMMARY.txt', () => {
 
   test('behavior: a figure not measured says so; a quick run says its figures are indicative', () => {
     expect(headlineLines([{ key: 'k', label: 'Thing', value: null, unit: 'ms' }])).toEqual(['Thing:                    not measured']);
+    expect(headlineLines([{ key: 'k', label: 'Announce mean latency (100 clients)', value: 6, unit: 'ms' }])).toEqual(['Announce mean latency (100 clients): 6.00 ms']);
     const text = summaryText({ started: '2026-12-04T02:00:00Z', total_time_s: 1, quick: true, machine: MACHINE, experiments: [] });
     expect(text).toContain('Run: quick (smoke run: figures are indicative only); no experiment failed');
     expect(timestamp('2026-12-04T02:00:00Z')).toBe('2026-12-04 02:00:00 UTC');

@@ -29,7 +29,8 @@ export function headlineLines(figures: readonly Headline[]): string[] {
   for (const figure of figures) {
     if (figure.group === undefined) {
       // The seed's column 27, pushed right by a longer label rather than run into it.
-      lines.push(`${`${figure.label}:`.padEnd(26)} ${value(figure)}`.replace(/^(.{26}) /, '$1'));
+      const label = `${figure.label}:`;
+      lines.push(`${label.length < 26 ? label.padEnd(26) : `${label} `}${value(figure)}`);
       continue;
     }
     if (printed.has(figure.group)) continue;

@@ -75,7 +75,7 @@ export function receiptsCharts(backends: ReadonlyMap<string, BackendResult>): Ch
       mark: 'bar',
       scale: 'log',
       x: { title: 'operation', values: SINGLE_OPS.map(([, benchName]) => benchName) },
-      y: { title: 'ms', unit: 'ms' },
+      y: { title: 'Median', unit: 'ms' },
       series: [...backends].map(([name, r]) => ({ name, values: SINGLE_OPS.map(([key]) => r[key]?.median_ms ?? null) })),
     },
   ];

@@ -1,11 +1,11 @@
 /**
- * The few tracker routes the load experiment calls outside its measured runs: registration
- * (users whose passkeys the announces carry and whose keys sign the receipts) and `/stats`.
+ * The few tracker routes the load experiment calls outside its measured runs, through the
+ * project's tracker client: registration (users whose passkeys the announces carry and whose
+ * keys sign the receipts), `/health` and `/stats`.
  * @module
  */
+import { TrackerClient, TrackerRefusal } from '../../src/client/tracker-client.ts';
 import type { BlsBackend, KeyPair } from '../../src/receipts/index.ts';
-
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /**
  * Registers `keys` as users `<prefix>-<i>` with proofs of possession; resolves with their
@@ -13,22 +13,17 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
  * requests go out while the next proof is computed.
  */
 export async function registerUsers(base: string, backend: BlsBackend, keys: readonly KeyPair[], prefix: string): Promise<string[]> {
+  const client = new TrackerClient(base, { backend, timeoutMs: 30_000 });
   const requests: Promise<string>[] = [];
   for (const [i, key] of keys.entries()) {
-    const body = JSON.stringify({ user_id: `${prefix}-${i}`, public_key: hex(key.publicKey), pop: hex(backend.popProve(key.secretKey)) });
-    const request = (async () => {
-      const response = await fetch(`${base}/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(30_000),
-      });
-      const json = (await response.json()) as { passkey?: unknown; reason?: unknown };
-      if (response.status !== 201 || typeof json.passkey !== 'string') {
-        throw new Error(`registering ${prefix}-${i} failed: HTTP ${response.status} ${String(json.reason ?? '')}`);
-      }
-      return json.passkey;
-    })();
+    // The proof is made before this returns; the request is then in flight.
+    const request = client.register(`${prefix}-${i}`, key).then(
+      (registration) => registration.passkey,
+      (error: unknown) => {
+        const why = error instanceof TrackerRefusal ? `HTTP ${error.status} ${error.reason}` : error instanceof Error ? error.message : String(error);
+        throw new Error(`registering ${prefix}-${i} failed: ${why}`, { cause: error });
+      },
+    );
     // Handled below, after every request went out; this only keeps Node from calling it unhandled meanwhile.
     request.catch(() => undefined);
     requests.push(request);
@@ -43,21 +38,20 @@ export async function registerUsers(base: string, backend: BlsBackend, keys: rea
 
 /** Throws unless the tracker answers `GET /health` with 200. */
 export async function checkHealth(base: string): Promise<void> {
-  let status: number;
   try {
-    status = (await fetch(`${base}/health`, { signal: AbortSignal.timeout(10_000) })).status;
+    await new TrackerClient(base).health();
   } catch (error) {
-    throw new Error(`no tracker answers at ${base}: ${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)}`);
+    // An unreachable tracker's error already names the address and why.
+    if (!(error instanceof TrackerRefusal)) throw error;
+    throw new Error(`the tracker at ${base} answers GET /health with HTTP ${error.status}`);
   }
-  if (status !== 200) throw new Error(`the tracker at ${base} answers GET /health with HTTP ${status}`);
 }
 
 /** The tracker's count of spent receipt ids (`GET /stats`), or null when it does not say. */
 export async function spentReceiptIds(base: string): Promise<number | null> {
   try {
-    const response = await fetch(`${base}/stats`, { signal: AbortSignal.timeout(10_000) });
-    const json = (await response.json()) as { spent_receipt_ids?: unknown };
-    return typeof json.spent_receipt_ids === 'number' ? json.spent_receipt_ids : null;
+    const stats = await new TrackerClient(base).stats();
+    return typeof stats.spent_receipt_ids === 'number' ? stats.spent_receipt_ids : null;
   } catch {
     return null;
   }

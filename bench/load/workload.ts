@@ -5,14 +5,9 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import {
-  aggregateReceipts,
-  type BlsBackend,
-  type KeyPair,
-  keyPairFromSeed,
-  receiptToJson,
-  signReceipt,
-} from '../../src/receipts/index.ts';
+import { percentEncode } from '../../src/client/announce.ts';
+import { aggregateReceipts, type BlsBackend, type KeyPair, keyPairFromSeed, signReceipt } from '../../src/receipts/index.ts';
+import { encodeReport } from '../../src/receipts/report-codec.ts';
 
 /** Peers each announce asks for (the default of both trackers, sent explicitly). */
 export const NUMWANT = 50;
@@ -35,13 +30,6 @@ export function infohash(seed: string, t: number): Uint8Array {
   return createHash('sha1').update(`${seed}:torrent:${t}`).digest();
 }
 
-/** Every byte percent-escaped: valid for any binary value, as BEP 3 clients send it. */
-export function escapeBytes(bytes: Uint8Array): string {
-  let out = '';
-  for (const byte of bytes) out += `%${byte.toString(16).padStart(2, '0')}`;
-  return out;
-}
-
 /**
  * Announce paths of the P = torrents x peersPerTorrent peers: peer p is in torrent p mod
  * torrents (so neighbouring peers hit different torrents) and always keeps its peer id, port and
@@ -51,7 +39,7 @@ export function escapeBytes(bytes: Uint8Array): string {
 export function announcePaths(spec: AnnounceSpec): { peers: number; path: (p: number, started: boolean) => string } {
   const { torrents, peersPerTorrent, passkeys } = spec;
   const peers = torrents * peersPerTorrent;
-  const hashes = Array.from({ length: torrents }, (_, t) => escapeBytes(infohash(spec.seed, t)));
+  const hashes = Array.from({ length: torrents }, (_, t) => percentEncode(infohash(spec.seed, t)));
   return {
     peers,
     path(p, started) {
@@ -108,8 +96,5 @@ export function reportBody(backend: BlsBackend, job: ReportJob, keys: readonly K
       receiver.secretKey,
     );
   });
-  return JSON.stringify({
-    receipts: receipts.map(receiptToJson),
-    aggregate_signature: Buffer.from(aggregateReceipts(backend, receipts)).toString('hex'),
-  });
+  return encodeReport(receipts, aggregateReceipts(backend, receipts));
 }

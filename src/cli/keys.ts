@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateKeyPair, getBackend } from '../receipts/index.ts';
+import { type Registration, TrackerClient, TrackerRefusal } from '../client/tracker-client.ts';
+import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, generateKeyPair, getBackend, parseHex } from '../receipts/index.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -73,18 +74,17 @@ export async function runRegister(argv: string[]): Promise<number> {
     console.error(`--tracker and --user are required\n\n${REGISTER_USAGE}`);
     return 2;
   }
-  const key = JSON.parse(readFileSync(values.key, 'utf8')) as KeyFile;
-  const base = values.tracker.replace(/\/+$/, '');
-  const response = await fetch(`${base}/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user_id: values.user, public_key: key.public_key, pop: key.pop }),
-  });
-  const body = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) {
-    console.error(`registration refused (${response.status} ${String(body.error)}): ${String(body.reason)}`);
+  const file = JSON.parse(readFileSync(values.key, 'utf8')) as Record<string, unknown>;
+  // The proof in the file is sent as it is: registering needs no secret key.
+  const key = { publicKey: parseHex(file, 'public_key', PUBLIC_KEY_LENGTH), pop: parseHex(file, 'pop', SIGNATURE_LENGTH) };
+  let registered: Registration;
+  try {
+    registered = await new TrackerClient(values.tracker).register(values.user, key);
+  } catch (error) {
+    if (!(error instanceof TrackerRefusal)) throw error;
+    console.error(`registration refused (${error.status} ${error.code}): ${error.reason}`);
     return 1;
   }
-  console.log(`registered ${String(body.user_id)}\npasskey ${String(body.passkey)}\nannounce URL ${base}${String(body.announce_path)}`);
+  console.log(`registered ${registered.userId}\npasskey ${registered.passkey}\nannounce URL ${registered.announceUrl}`);
   return 0;
 }

@@ -5,6 +5,7 @@
 import { runCompareCli } from './bench/compare.ts';
 import { experimentsUsage, runExperiment } from './cli/experiments.ts';
 import { runKeygen, runRegister } from './cli/keys.ts';
+import { runCreate, runDownload, runSeed } from './cli/peer.ts';
 import { runTracker } from './cli/tracker.ts';
 
 const USAGE = `Usage: pbts <command> [options]
@@ -14,6 +15,12 @@ Commands:
   keygen [--out FILE]            make a BLS key pair and proof of possession
   register --tracker URL --user ID [--key FILE]
                                  register a user, print the passkey and announce URL
+  create FILE --tracker URL [--out FILE.torrent] [--piece-length N]
+                                 make a private .torrent for the tracker
+  seed TORRENT --dir DIR --key FILE --tracker URL --passkey P [options]
+                                 seed with receipts, report them (pbts seed --help)
+  download TORRENT --dir DIR --key FILE --tracker URL --passkey P [options]
+                                 download, signing receipts (pbts download --help)
   dstack-sim [options]           run the TEST ONLY dstack simulator (pbts dstack-sim --help)
   experiments <name> [options]   run an experiment (pbts experiments --help lists them)
   experiments all [options]      run every experiment, then SUMMARY.txt, COMPARISON.txt, index.html
@@ -29,6 +36,12 @@ async function main(argv: string[]): Promise<number> {
       return runKeygen(rest);
     case 'register':
       return runRegister(rest);
+    case 'create':
+      return runCreate(rest);
+    case 'seed':
+      return runSeed(rest);
+    case 'download':
+      return runDownload(rest);
     case 'dstack-sim':
       // Loaded on demand so the TEST ONLY simulator is never in the tracker's module graph.
       return (await import('./cli/dstack-sim.ts')).runDstackSim(rest);

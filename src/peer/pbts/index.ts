@@ -1,0 +1,6 @@
+/**
+ * The PBTS peer: BitTorrent with receipts (sign, check, keep, report) and the incentive to send
+ * them, over the engine of `src/peer` and the wire extension of `src/wire`.
+ * @module
+ */
+export { PbtsPeer, type PbtsPeerEvents, type PbtsPeerOptions, type PbtsPeerStats, type PlainPeerPolicy } from './peer.ts';

@@ -1,0 +1,136 @@
+/**
+ * The downloader's side of receipts: each verified piece is queued and signed off the
+ * download's path (a few per turn of the event loop, so blocks keep being requested and read
+ * in between), then sent to the peer that sent the piece. Signed receipts are kept, one per
+ * piece, to answer an uploader's `request` for one it missed.
+ * @module
+ */
+import {
+  type BlsBackend,
+  currentEpoch,
+  type KeyPair,
+  type Receipt,
+  signReceipt,
+} from '../../receipts/index.ts';
+import { receiptable } from './checks.ts';
+import type { PieceHashes } from './piece-hashes.ts';
+
+/** Receipts signed per turn of the event loop (about 0.5 ms each with blst; at most the wire's MAX_BATCH). */
+export const SIGN_PER_TURN = 8;
+
+/** A peer a receipt can go to: its announced key, and a way to send it receipts. */
+export interface ReceiptTarget {
+  readonly publicKey: Uint8Array;
+  readonly keyHex: string;
+  /** Sends 1..MAX_BATCH receipts; false when they could not go (the peer left). */
+  send(receipts: Receipt[]): boolean;
+}
+
+/**
+ * Who gets the receipt of a piece assembled from `senders` (bytes per peer, in order of first
+ * block): the one that sent the most bytes, the first of them on a tie. A receipt credits the
+ * whole piece and one receipt id exists per (sender, receiver, piece), so it cannot be split.
+ */
+export function receiptTarget<P>(senders: readonly { peer: P; bytes: number }[]): P | undefined {
+  let best: { peer: P; bytes: number } | undefined;
+  for (const sender of senders) if (best === undefined || sender.bytes > best.bytes) best = sender;
+  return best?.peer;
+}
+
+/** Options of a {@link Signer}. */
+export interface SignerOptions {
+  backend: BlsBackend;
+  keys: KeyPair;
+  infohash: Uint8Array;
+  hashes: PieceHashes;
+}
+
+interface Job {
+  target: ReceiptTarget;
+  index: number;
+  data: Uint8Array;
+}
+
+/** Signs and sends the receipts of one torrent's downloaded pieces. */
+export class Signer {
+  /** Receipts signed, and receipts sent (including ones sent again on request). */
+  readonly stats = { signed: 0, sent: 0 };
+  readonly #options: SignerOptions;
+  readonly #queue: Job[] = [];
+  /** By the uploader's key, then piece: at most one receipt per piece of the torrent. */
+  readonly #signed = new Map<string, Map<number, Receipt>>();
+  readonly #idle: (() => void)[] = [];
+  #scheduled = false;
+  #closed = false;
+
+  constructor(options: SignerOptions) {
+    this.#options = options;
+  }
+
+  /** Queues the receipt of piece `index` (its verified `data`) for `target`; false when none can be signed. */
+  add(target: ReceiptTarget, index: number, data: Uint8Array): boolean {
+    if (this.#closed || !receiptable(data.length) || this.#signed.get(target.keyHex)?.has(index)) return false;
+    this.#queue.push({ target, index, data });
+    this.#schedule();
+    return true;
+  }
+
+  /** Sends again the receipt of piece `index` to `target` (it asked); false when we signed none for it. */
+  resend(target: ReceiptTarget, index: number): boolean {
+    const receipt = this.#signed.get(target.keyHex)?.get(index);
+    if (receipt === undefined || !target.send([receipt])) return false;
+    this.stats.sent++;
+    return true;
+  }
+
+  /** Resolves once every queued receipt is signed and handed to its peer. */
+  idle(): Promise<void> {
+    if (this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Drops what is queued; nothing more is signed. */
+  close(): void {
+    this.#closed = true;
+    this.#queue.length = 0;
+    for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#turn();
+    });
+  }
+
+  #turn(): void {
+    const { backend, keys, infohash, hashes } = this.#options;
+    const byTarget = new Map<ReceiptTarget, Receipt[]>();
+    for (const { target, index, data } of this.#queue.splice(0, SIGN_PER_TURN)) {
+      let signed = this.#signed.get(target.keyHex);
+      if (signed?.has(index)) continue;
+      const fields = {
+        infohash,
+        senderPk: target.publicKey,
+        receiverPk: keys.publicKey,
+        pieceHash: hashes.hash(index, data),
+        pieceIndex: index,
+        pieceSize: data.length,
+        epoch: currentEpoch(),
+      };
+      const receipt = signReceipt(backend, fields, keys.secretKey);
+      if (!signed) this.#signed.set(target.keyHex, (signed = new Map()));
+      signed.set(index, receipt);
+      this.stats.signed++;
+      const list = byTarget.get(target) ?? [];
+      list.push(receipt);
+      byTarget.set(target, list);
+    }
+    // One message per peer and turn: SIGN_PER_TURN is below MAX_BATCH.
+    for (const [target, receipts] of byTarget) if (target.send(receipts)) this.stats.sent += receipts.length;
+    if (this.#queue.length > 0) this.#schedule();
+    else for (const resolve of this.#idle.splice(0)) resolve();
+  }
+}

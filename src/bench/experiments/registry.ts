@@ -4,13 +4,14 @@
  * `--skip-*` flags, and the README's option tables (a test compares them).
  * @module
  */
+import { clientDownload } from './client-download/index.ts';
 import { load } from './load/index.ts';
 import { onchain } from './onchain/index.ts';
 import { receipts } from './receipts/index.ts';
 import { tee } from './tee/index.ts';
 import type { Experiment, OptionSpec } from './types.ts';
 
-export const registry: readonly Experiment[] = [receipts, tee, onchain, load];
+export const registry: readonly Experiment[] = [receipts, tee, onchain, load, clientDownload];
 
 /** Options every experiment takes. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [

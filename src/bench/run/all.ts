@@ -36,7 +36,7 @@ export function RUN_ALL_OPTIONS(): OptionSpec[] {
     }
   }
   for (const experiment of registry) {
-    specs.push({ flag: `skip-${experiment.name}`, env: `PBTS_SKIP_${experiment.name.toUpperCase()}`, kind: 'boolean', default: 'off', help: `skip the ${experiment.name} experiment` });
+    specs.push({ flag: `skip-${experiment.name}`, env: `PBTS_SKIP_${experiment.name.toUpperCase().replaceAll('-', '_')}`, kind: 'boolean', default: 'off', help: `skip the ${experiment.name} experiment` });
   }
   return specs;
 }
@@ -53,7 +53,7 @@ export function planRun(args: readonly string[]): { runs: PlannedRun[]; quick: b
   const given = flagsToEnv(RUN_ALL_OPTIONS(), args, 'experiments all');
   const quick = given.PBTS_QUICK === '1';
   const runs = registry.map((experiment): PlannedRun => {
-    if (given[`PBTS_SKIP_${experiment.name.toUpperCase()}`]) return { experiment, env: {}, skipped: `skipped (--skip-${experiment.name})` };
+    if (given[`PBTS_SKIP_${experiment.name.toUpperCase().replaceAll('-', '_')}`]) return { experiment, env: {}, skipped: `skipped (--skip-${experiment.name})` };
     const env: Record<string, string> = {};
     for (const option of experiment.options) {
       const value = given[aliasEnv(experiment, option.flag)];

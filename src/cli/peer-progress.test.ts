@@ -29,17 +29,17 @@ describe('progressLine', () => {
 describe('ProgressDisplay', () => {
   test('default', () => {
     let out = '';
-    const display = new ProgressDisplay((text) => (out += text), true);
-    display.update(stats(), 0);
-    display.update(stats({ downloaded: 2048 }), 2000);
-    expect(out).toMatch(/^\r\x1b\[2K0\/12 pieces.*\r\x1b\[2K0\/12 pieces \(0%\), down 2\.0 KiB at 1\.0 KiB\/s/);
+    const display = new ProgressDisplay((text) => (out += text), true, 0);
+    display.update(stats({ downloaded: 4096 }), 1000);
+    display.update(stats({ downloaded: 6144 }), 3000);
+    expect(out).toMatch(/^\r\x1b\[2K0\/12 pieces \(0%\), down 4\.0 KiB at 4\.0 KiB\/s.*\r\x1b\[2K0\/12 pieces \(0%\), down 6\.0 KiB at 1\.0 KiB\/s/);
     display.message('warning: x');
     expect(out.endsWith('\r\x1b[2Kwarning: x\n')).toBe(true);
   });
 
   test('behavior: without a terminal, a plain line now and then and no control characters', () => {
     let out = '';
-    const display = new ProgressDisplay((text) => (out += text), false);
+    const display = new ProgressDisplay((text) => (out += text), false, 0);
     for (let second = 0; second <= 2 * PLAIN_EVERY_SECONDS; second++) display.update(stats(), second * 1000);
     display.message('warning: x');
     display.finish(stats({ piecesVerified: 12 }));

@@ -32,7 +32,8 @@ export function progressLine(stats: PbtsPeerStats, downRate: number, upRate: num
 
 /** Draws progress lines and interleaves messages with them. */
 export class ProgressDisplay {
-  #last: { stats: PbtsPeerStats; at: number } | undefined;
+  /** The byte counts of the last update (the session's start at first: its counts start at 0). */
+  #last: { downloaded: number; uploaded: number; at: number };
   #plainAt = -Infinity;
   #shown = false;
 
@@ -43,15 +44,18 @@ export class ProgressDisplay {
   constructor(
     private readonly write: (text: string) => void,
     private readonly live: boolean,
-  ) {}
+    now = Date.now(),
+  ) {
+    this.#last = { downloaded: 0, uploaded: 0, at: now };
+  }
 
   /** New stats (rates come from the previous ones). */
   update(stats: PbtsPeerStats, now = Date.now()): void {
     const last = this.#last;
-    const seconds = last ? Math.max(0.001, (now - last.at) / 1000) : 1;
-    const down = last ? (stats.downloaded - last.stats.downloaded) / seconds : 0;
-    const up = last ? (stats.uploaded - last.stats.uploaded) / seconds : 0;
-    this.#last = { stats, at: now };
+    const seconds = Math.max(0.001, (now - last.at) / 1000);
+    const down = (stats.downloaded - last.downloaded) / seconds;
+    const up = (stats.uploaded - last.uploaded) / seconds;
+    this.#last = { downloaded: stats.downloaded, uploaded: stats.uploaded, at: now };
     const line = progressLine(stats, Math.round(down), Math.round(up));
     if (this.live) {
       this.write(`\r\x1b[2K${line}`);

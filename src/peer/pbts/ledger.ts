@@ -1,8 +1,8 @@
 /**
- * The uploader's account of each downloader, by the public key it announced: the pieces we sent
- * it whose receipt has not come back (owed, oldest first) and those whose receipt has. The
- * incentive reads it: a downloader is served new pieces only while it owes fewer than the lead.
- * Kept by key rather than by connection, so reconnecting does not wipe a debt.
+ * The uploader's account of each downloader, by the public key it announced: the pieces we
+ * serve it whose receipt has not come back (owed, oldest first) and those whose receipt has.
+ * The incentive reads it: a downloader is served new pieces only while it owes fewer than the
+ * lead. Kept by key rather than by connection, so reconnecting does not wipe a debt.
  * @module
  */
 
@@ -11,13 +11,35 @@ export const MAX_IDLE_ACCOUNTS = 1024;
 
 /** One downloader's account. */
 export class Account {
-  /** Bytes sent of each owed piece; insertion order is the order pieces were first sent. */
+  /** Pieces admitted (served, or about to be) without a receipt back, and the bytes sent of each; oldest first. */
   readonly #owed = new Map<number, number>();
+  /** Requests we refused per piece not admitted. */
+  readonly #refused = new Map<number, number>();
   readonly #receipted = new Set<number>();
   /** Live connections of this downloader (an account in use is never evicted). */
   connections = 0;
   /** Its receipts we refused: past a bound it is disconnected, each costing us a check. */
   rejected = 0;
+
+  /**
+   * Whether to serve the downloader a block of piece `index` (of `blocks` blocks), with `lead`
+   * pieces its most debt; `has` tells the pieces it announced. A piece is admitted whole at its
+   * first served request, so its other blocks are never refused (a downloader asks a peer for a
+   * refused block again only in its endgame, so a piece refused in part would hang half-fetched).
+   * For the same reason a refused piece stays refused until each of its blocks has been: the
+   * next request for it is that endgame, and it is admitted like a new piece.
+   */
+  admit(index: number, blocks: number, lead: number, has: (index: number) => boolean): boolean {
+    if (this.#owed.has(index)) return true;
+    const refused = this.#refused.get(index) ?? 0;
+    if ((refused === 0 || refused >= blocks) && this.#debt(has) < lead) {
+      this.#refused.delete(index);
+      this.#owed.set(index, 0);
+      return true;
+    }
+    this.#refused.set(index, refused + 1);
+    return false;
+  }
 
   /** A block of `bytes` of piece `index` went to the downloader. */
   sent(index: number, bytes: number): void {
@@ -30,9 +52,9 @@ export class Account {
     this.#receipted.add(index);
   }
 
-  /** Whether we sent piece `index` and its receipt has not come back. */
-  owes(index: number): boolean {
-    return this.#owed.has(index);
+  /** Bytes of piece `index` sent to the downloader and not yet receipted (0 for none). */
+  unreceipted(index: number): number {
+    return this.#owed.get(index) ?? 0;
   }
 
   /** Whether the receipt of piece `index` came back already. */
@@ -40,24 +62,21 @@ export class Account {
     return this.#receipted.has(index);
   }
 
-  /** Pieces sent without a receipt back. */
-  get owed(): number {
-    return this.#owed.size;
-  }
-
-  /** The piece owed the longest, if any. */
+  /** The piece we sent something of the longest ago without its receipt back, if any. */
   oldestOwed(): number | undefined {
-    return this.#owed.keys().next().value;
+    for (const [index, bytes] of this.#owed) if (bytes > 0) return index;
+    return undefined;
   }
 
-  /** The owed pieces with the bytes sent of each, oldest first. */
+  /** The admitted pieces with the bytes sent of each, oldest first. */
   owedPieces(): IterableIterator<[index: number, bytes: number]> {
     return this.#owed.entries();
   }
 
-  /** May we send the downloader a block of piece `index`, `lead` pieces being its most debt? */
-  mayServe(index: number, lead: number): boolean {
-    return this.#owed.has(index) || this.#owed.size < lead;
+  /** Pieces admitted without a receipt, less those admitted, never sent and got elsewhere (no receipt can come for them). */
+  #debt(has: (index: number) => boolean): number {
+    for (const [index, bytes] of this.#owed) if (bytes === 0 && has(index)) this.#owed.delete(index);
+    return this.#owed.size;
   }
 }
 

@@ -13,7 +13,7 @@ import type Wire from 'bittorrent-protocol';
 import { TrackerClient } from '../../client/tracker-client.ts';
 import { type BlsBackend, currentEpoch, getBackend, type KeyPair, type Receipt } from '../../receipts/index.ts';
 import { pbtsExtension, pbtsOf, type PbtsReceiptExtension, type RejectReason } from '../../wire/index.ts';
-import { type Metainfo, parseMetainfo, type Peer, pieceSize, Torrent } from '../index.ts';
+import { BLOCK_LENGTH, type Metainfo, parseMetainfo, type Peer, pieceSize, Torrent } from '../index.ts';
 import { Announcer } from './announcer.ts';
 import { checkReceipt, receiptable, WINDOW_EPOCHS } from './checks.ts';
 import { Inbox } from './inbox.ts';
@@ -349,12 +349,12 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
   }
 
   #ready(remote: Remote, ext: PbtsReceiptExtension, publicKey: Uint8Array): void {
-    if (hex(publicKey) === hex(this.#keys!.publicKey)) {
+    const keyHex = hex(publicKey);
+    if (keyHex === hex(this.#keys!.publicKey)) {
       // Receipts between one key and itself are worthless (the tracker refuses them).
       remote.kind = 'plain';
       return this.#warn(`${remote.peer.address} announced our own key; treated as a plain peer`);
     }
-    const keyHex = hex(publicKey);
     const account = this.#ledger.account(keyHex);
     if (account.rejected > MAX_REJECTED) {
       remote.kind = 'plain';
@@ -373,9 +373,10 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
     if (remote === undefined) return false;
     if (remote.kind !== 'pbts') return this.#plainPeers === 'serve';
     // A piece too small for a receipt is never owed.
-    if (!receiptable(pieceSize(this.#metainfo, index))) return true;
+    const size = pieceSize(this.#metainfo, index);
+    if (!receiptable(size)) return true;
     const account = remote.account!;
-    if (account.mayServe(index, this.#lead)) return true;
+    if (account.admit(index, Math.ceil(size / BLOCK_LENGTH), this.#lead, (i) => wire.peerPieces.get(i))) return true;
     const now = performance.now();
     const oldest = account.oldestOwed();
     if (oldest !== undefined && now - remote.requestedAt >= REQUEST_EVERY_MS) {
@@ -398,7 +399,7 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
         infohash: this.#metainfo.infoHash,
         senderPk: this.#keys!.publicKey,
         receiverPk: remote.target.publicKey,
-        sent: (i) => account.owes(i),
+        sent: (i) => account.unreceipted(i) > 0,
         pieceSize: (i) => pieceSize(this.#metainfo, i),
         pieceHash: (i) => this.#hashes!.get(i),
         epoch: currentEpoch(),
@@ -469,7 +470,7 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
     for (const remote of this.#remotes.values()) {
       if (!remote.account) continue;
       for (const [index, bytes] of remote.account.owedPieces()) {
-        if (bytes >= pieceSize(this.#metainfo, index) || remote.wire.peerPieces.get(index)) return true;
+        if (bytes > 0 && (bytes >= pieceSize(this.#metainfo, index) || remote.wire.peerPieces.get(index))) return true;
       }
     }
     return false;

@@ -4,26 +4,19 @@
  * the events it writes (one JSON object per stdout line).
  * @module
  */
+import type { PbtsPeerOptions } from '../../src/peer/pbts/index.ts';
 
-/** A peer process's configuration. */
-export interface PeerConfig {
+/**
+ * A peer process's configuration: the peer's options that survive JSON as they are, with the
+ * torrent as a path and the key as hex instead of bytes.
+ */
+export interface PeerConfig
+  extends Pick<PbtsPeerOptions, 'dir' | 'stateDir' | 'tracker' | 'peers' | 'uploadRate' | 'receiptLead' | 'reportBatch' | 'reportIntervalMs'> {
   role: 'seeder' | 'downloader';
   /** Path of the .torrent file. */
   torrent: string;
-  /** The torrent's data folder (a seeder's files; where a downloader writes). */
-  dir: string;
-  /** The peer's durable state (the uploader's receipt inbox). */
-  stateDir: string;
   /** Our BLS secret key, hex; absent: receipts off (a plain BitTorrent peer). */
   secretKey?: string;
-  tracker?: { url: string; passkey: string };
-  /** Peers to connect to (the downloader: the seeder). */
-  peers?: { host: string; port: number }[];
-  /** Upload limit in bytes/s (the seeder: the link speed). */
-  uploadRate?: number;
-  receiptLead?: number;
-  reportBatch?: number;
-  reportIntervalMs?: number;
 }
 
 /** The counters of `PbtsPeerStats` the bench reads. */

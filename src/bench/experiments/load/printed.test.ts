@@ -5,37 +5,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { reportText } from '../../report/text.ts';
-import { summarizeLoad, type LoadConfig, type LoadRun, type LoadStats, type ReportStats } from './index.ts';
-
-function loadStats(throughput: number, mean: number, p95: number, p99: number): LoadStats {
-  return {
-    requests: Math.round(throughput * 2),
-    duration_s: 2,
-    throughput_rps: throughput,
-    mean_ms: mean,
-    p50_ms: mean * 0.9,
-    p95_ms: p95,
-    p99_ms: p99,
-    min_ms: 0.1,
-    max_ms: p99 * 2,
-    errors: 0,
-    timeouts: 0,
-    non2xx: 0,
-    failures: 0,
-    status_codes: { 200: Math.round(throughput * 2) },
-    capped: false,
-  };
-}
-
-function loadReports(throughput: number, mean: number, p95: number, p99: number): ReportStats {
-  return {
-    ...loadStats(throughput, mean, p95, p99),
-    receipts_per_report: 10,
-    verified_receipts: throughput * 20,
-    verified_receipts_per_s: throughput * 10,
-    tracker_spent_delta: throughput * 20,
-  };
-}
+import { reports as loadReports, stats as loadStats } from './fixture.ts';
+import { summarizeLoad, type LoadConfig, type LoadRun } from './index.ts';
 
 const cpu = { cpu: { wall_s: 2, generator_s: 1.2, tracker_s: 1.9, machine_s: 4.2 } };
 const loadRuns: LoadRun[] = [

@@ -3,7 +3,7 @@
  * TCP in and out, MSE/PE, choking with bounded upload slots, pipelined block requests with
  * timeouts and endgame, SHA-1 before a piece counts, bounded serving. It reports what PBTS
  * accounts for: which peers' blocks made each verified piece, and each block it uploads; an
- * upload policy (`mayServe`) lets PBTS stop serving a peer that withholds receipts.
+ * upload policy (`mayServe`) lets PBTS hold back a peer's requests while it withholds receipts.
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,6 +15,7 @@ import { chooseUnchoked } from './choker.ts';
 import { pieceSize, type Metainfo } from './metainfo.ts';
 import { BLOCK_LENGTH, Picker, type PieceSender } from './picker.ts';
 import { TokenBucket } from './rate.ts';
+import { ReadCache } from './read-cache.ts';
 import { Storage } from './storage.ts';
 import {
   incomingWire,
@@ -73,9 +74,16 @@ export interface TorrentOptions {
   downloadRate?: number;
   /** Called with each new wire before our handshake goes out: attach extensions here. */
   onWire?: (wire: Wire, peer: Peer) => void;
-  /** Upload policy: serve this peer piece `index`? Asked for each request (default: yes). */
-  mayServe?: (wire: Wire, index: number) => boolean;
+  /** Upload policy, asked for each request at arrival and again before its block goes out (default: serve). */
+  mayServe?: (wire: Wire, index: number) => UploadDecision;
 }
+
+/**
+ * What the upload policy says of a request: send it now; hold it until `Torrent.resume` says
+ * the policy may have changed (the request stays queued, so the downloader neither waits for a
+ * reject nor backs off); or refuse it (a BEP 6 reject, and the downloader asks someone else).
+ */
+export type UploadDecision = 'serve' | 'wait' | 'refuse';
 
 /** `piece-verified`: a piece matched its hash and is stored. */
 export interface PieceVerified {
@@ -157,6 +165,8 @@ class Connection implements Peer {
   /** Its requests to us, in order. */
   readonly queue: Queued[] = [];
   serving = false;
+  /** Its queued requests wait for the upload policy (see `Torrent.resume`). */
+  held = false;
   /** Most blocks to ask of it at once (ours, lowered to its `reqq`)... */
   pipeline: number;
   /** ...and for now: halved by each timeout, regained block by block. */
@@ -220,6 +230,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   readonly #download?: TokenBucket;
   readonly #mseKey: string;
   readonly #timers: NodeJS.Timeout[] = [];
+  readonly #reads: ReadCache;
   #server?: net.Server;
   #optimistic?: Connection;
   #rechokes = 0;
@@ -240,6 +251,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const metainfo = options.metainfo;
     this.metainfo = metainfo;
     this.storage = storage;
+    this.#reads = new ReadCache(storage, metainfo);
     this.peerId = options.peerId ?? Buffer.concat([Buffer.from('-PB0100-'), randomBytes(12)]);
     if (this.peerId.length !== 20) throw new RangeError('peerId must be 20 bytes');
     this.#options = {
@@ -323,6 +335,19 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       if (this.#options.encryption !== 'prefer' || this.#closed || (error as { mse?: boolean }).mse !== true) throw error;
       return this.#dial(host, port, false);
     });
+  }
+
+  /** The upload policy may serve `peer` now: its held requests are asked about again. */
+  resume(peer: Peer): void {
+    const connection = peer as Connection;
+    if (!this.#connections.has(connection) || !connection.held) return;
+    connection.held = false;
+    void this.#serve(connection);
+  }
+
+  /** Piece `index`'s data (a piece we have), read through the upload cache (see `ReadCache`). */
+  readPiece(index: number): Promise<Buffer> {
+    return this.#reads.piece(index);
   }
 
   /** Ends the session: closes every connection, the listener and the files. */
@@ -422,7 +447,14 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       }
     });
     wire.on('data', (chunk: Uint8Array) => {
-      if (!socket.destroyed) socket.write(chunk);
+      if (socket.destroyed) return;
+      // The wire writes each message on its own (a 13-byte request, a block's header): what one
+      // turn of the event loop sends goes out in one system call.
+      if (socket.writableCorked === 0) {
+        socket.cork();
+        setImmediate(() => socket.uncork());
+      }
+      socket.write(chunk);
     });
     socket.on('error', (error) => this.#drop(connection, error.message));
     socket.on('close', () => this.#drop(connection, 'the peer closed the connection'));
@@ -656,9 +688,32 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       respond(new Error('queue full'));
       return this.#strike(connection, `requested more than ${maxQueuedRequests} blocks at once`);
     }
-    if (mayServe && !mayServe(connection.wire, index)) return respond(new Error('refused by the upload policy'));
+    if (mayServe?.(connection.wire, index) === 'refuse') return respond(new Error('refused by the upload policy'));
     connection.queue.push({ index, offset, length, respond });
     void this.#serve(connection);
+  }
+
+  /**
+   * The first queued request the upload policy lets us send, taken off the queue; those it
+   * refuses are answered on the way. Not simply the oldest: a held request must not block the
+   * rest of a piece the policy already admitted (whose receipt would release it).
+   */
+  #nextServable(connection: Connection): Queued | undefined {
+    const mayServe = this.#options.mayServe;
+    const { queue } = connection;
+    for (let at = 0; at < queue.length; ) {
+      const request = queue[at]!;
+      const decision = mayServe ? mayServe(connection.wire, request.index) : 'serve';
+      if (decision === 'wait') {
+        at++;
+        continue;
+      }
+      queue.splice(at, 1);
+      if (decision === 'serve') return request;
+      request.respond(new Error('refused by the upload policy'));
+    }
+    connection.held = queue.length > 0;
+    return undefined;
   }
 
   /** Sends `connection` the blocks it asked for, one at a time, within the upload rate. */
@@ -666,18 +721,13 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     if (connection.serving) return;
     connection.serving = true;
     try {
-      for (let next = connection.queue.shift(); next && !connection.closed; next = connection.queue.shift()) {
+      for (let next = this.#nextServable(connection); next && !connection.closed; next = this.#nextServable(connection)) {
         const { index, offset, length, respond } = next;
-        const block = await this.storage.read(index, offset, length);
+        const block = await this.#reads.read(index, offset, length);
         const wait = this.#upload?.take(length) ?? 0;
         if (wait > 0) await sleep(wait);
         while (connection.socket.writableLength > SEND_BUFFER && !connection.closed) await waitForDrain(connection.socket);
         if (connection.closed || connection.wire.amChoking) continue;
-        // Asked again at send time: the policy may have turned since the request came in.
-        if (this.#options.mayServe && !this.#options.mayServe(connection.wire, index)) {
-          respond(new Error('refused by the upload policy'));
-          continue;
-        }
         const before = connection.wire.uploaded;
         respond(null, block);
         // The wire sends nothing for a request cancelled in the meantime.
@@ -722,6 +772,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         this.#drop(connection, 'silent for too long');
         continue;
       }
+      // The policy's own `resume` is what counts; this catches a change it did not announce.
+      if (connection.held) this.resume(connection);
       if (connection.pausedUntil !== 0 && connection.pausedUntil <= now) {
         connection.pausedUntil = 0;
         released = true;

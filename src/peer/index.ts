@@ -13,6 +13,7 @@ export {
   type PieceVerified,
   type TorrentEvents,
   type TorrentOptions,
+  type UploadDecision,
 } from './engine.ts';
 export { createTorrent, LIMITS, MetainfoError, parseMetainfo, pieceSize, type CreateTorrentOptions, type Metainfo, type MetainfoFile } from './metainfo.ts';
 export { BLOCK_LENGTH, type PieceSender } from './picker.ts';

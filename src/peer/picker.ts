@@ -226,6 +226,8 @@ export class Picker<P> {
       const index = (start + step) % size;
       const count = this.#availability[index]!;
       if (count >= bestCount || this.#active.has(index) || !this.wants(index) || !peerHas(index)) continue;
+      // The bound holds for every piece size (the last piece is shorter); one piece always fits.
+      if (this.#active.size > 0 && this.#activeBytes + this.#sizes(index) > this.#maxActiveBytes) continue;
       best = index;
       bestCount = count;
       if (count <= 1) break;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { currentEpoch, getBackend, keyPairFromSeed, type Receipt, signReceipt } from '../../receipts/index.ts';
+import { currentEpoch, getBackend, keyPairFromSeed, type Receipt, signReceipt, verifyReceipt } from '../../receipts/index.ts';
 import { checkReceipt, receiptable, type ReceiptCheckContext, WINDOW_EPOCHS } from './checks.ts';
 import { sha256 } from './piece-hashes.ts';
 
@@ -15,7 +15,7 @@ const epoch = currentEpoch();
 /** The context of a connection on which we sent pieces 0..3 to `downloader`; `hashed` records hash reads. */
 function context(hashed: number[] = []): ReceiptCheckContext {
   return {
-    backend: bls,
+    verify: async (receipt) => verifyReceipt(bls, receipt),
     infohash: INFOHASH,
     senderPk: uploader.publicKey,
     receiverPk: downloader.publicKey,

@@ -4,13 +4,7 @@
  * a piece hash and a signature verification. The answer is a `reject` reason or nothing.
  * @module
  */
-import {
-  type BlsBackend,
-  MAX_PIECE_SIZE,
-  MIN_PIECE_SIZE,
-  type Receipt,
-  verifyReceipt,
-} from '../../receipts/index.ts';
+import { MAX_PIECE_SIZE, MIN_PIECE_SIZE, type Receipt } from '../../receipts/index.ts';
 import type { RejectReason } from '../../wire/index.ts';
 
 /** The tracker's default acceptance window in epochs (`--window`): older receipts are refused. */
@@ -18,7 +12,8 @@ export const WINDOW_EPOCHS = 24;
 
 /** What a receipt arriving on one connection is checked against. */
 export interface ReceiptCheckContext {
-  backend: BlsBackend;
+  /** Whether the receipt's signature is its receiver's (the costly check, asked last). */
+  verify(receipt: Receipt): Promise<boolean>;
   /** The connection's torrent. */
   infohash: Uint8Array;
   /** Our public key: a receipt must credit us. */
@@ -50,7 +45,7 @@ export async function checkReceipt(receipt: Receipt, context: ReceiptCheckContex
   const index = receipt.pieceIndex;
   if (!context.sent(index) || receipt.pieceSize !== context.pieceSize(index)) return 'wrong_piece';
   if (!equal(receipt.pieceHash, await context.pieceHash(index))) return 'wrong_piece';
-  return verifyReceipt(context.backend, receipt) ? undefined : 'bad_signature';
+  return (await context.verify(receipt)) ? undefined : 'bad_signature';
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,19 +1,18 @@
 import { describe, expect, test } from 'vitest';
 import { Ledger, MAX_IDLE_ACCOUNTS } from './ledger.ts';
 
-const BLOCKS = 4;
 const nothing = () => false;
 
 describe('Account', () => {
   test('default', () => {
     const account = new Ledger().account('aa');
-    expect([account.admit(0, BLOCKS, 2, nothing), account.admit(1, BLOCKS, 2, nothing)]).toEqual([true, true]);
+    expect([account.admit(0, 2, nothing), account.admit(1, 2, nothing)]).toEqual([true, true]);
     account.sent(0, 100);
     account.sent(1, 100);
     account.sent(1, 50);
     expect([account.oldestOwed(), [...account.owedPieces()], account.unreceipted(1)]).toEqual([0, [[0, 100], [1, 150]], 150]);
     // Pieces it is in the middle of go on; a new one waits for a receipt.
-    expect([account.admit(1, BLOCKS, 2, nothing), account.admit(2, BLOCKS, 2, nothing)]).toEqual([true, false]);
+    expect([account.admit(1, 2, nothing), account.admit(2, 2, nothing)]).toEqual([true, false]);
     account.receipted(0);
     expect([account.unreceipted(0), account.hasReceipt(0), account.oldestOwed()]).toEqual([0, true, 1]);
     // A block of a receipted piece sent again owes nothing.
@@ -23,30 +22,25 @@ describe('Account', () => {
 
   test('behavior: a piece is admitted whole at its first request, before any byte is sent', () => {
     const account = new Ledger().account('aa');
-    expect(account.admit(5, BLOCKS, 1, nothing)).toBe(true);
-    expect([account.admit(5, BLOCKS, 1, nothing), account.admit(6, BLOCKS, 1, nothing), account.oldestOwed()]).toEqual([true, false, undefined]);
+    expect(account.admit(5, 1, nothing)).toBe(true);
+    expect([account.admit(5, 1, nothing), account.admit(6, 1, nothing), account.oldestOwed()]).toEqual([true, false, undefined]);
   });
 
-  test('behavior: a refused piece stays refused until each of its blocks was, then is admitted like a new one', () => {
+  test('behavior: a piece held back is admitted once a receipt brings the debt under the lead', () => {
     const account = new Ledger().account('aa');
-    account.admit(0, BLOCKS, 1, nothing);
-    expect(account.admit(1, BLOCKS, 1, nothing)).toBe(false);
+    account.admit(0, 1, nothing);
+    expect([account.admit(1, 1, nothing), account.admit(1, 1, nothing)]).toEqual([false, false]);
     account.receipted(0);
-    // Caught up: its other blocks are still refused, or the piece would hang half-fetched.
-    expect([1, 2, 3].map(() => account.admit(1, BLOCKS, 1, nothing))).toEqual([false, false, false]);
-    expect(account.admit(2, BLOCKS, 1, nothing)).toBe(true);
-    account.receipted(2);
-    // Every block refused once: the next request is the downloader's endgame.
-    expect(account.admit(1, BLOCKS, 1, nothing)).toBe(true);
+    expect([account.admit(1, 1, nothing), account.admit(2, 1, nothing)]).toEqual([true, false]);
   });
 
   test('behavior: a piece admitted, never sent and got from someone else is no debt', () => {
     const account = new Ledger().account('aa');
-    account.admit(0, BLOCKS, 1, nothing);
-    expect(account.admit(1, BLOCKS, 1, nothing)).toBe(false);
-    expect(account.admit(2, BLOCKS, 1, (index) => index === 0)).toBe(true);
+    account.admit(0, 1, nothing);
+    expect(account.admit(1, 1, nothing)).toBe(false);
+    expect(account.admit(2, 1, (index) => index === 0)).toBe(true);
     account.sent(2, 10);
-    expect(account.admit(3, BLOCKS, 1, (index) => index === 2)).toBe(false);
+    expect(account.admit(3, 1, (index) => index === 2)).toBe(false);
   });
 });
 

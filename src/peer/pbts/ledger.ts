@@ -13,8 +13,6 @@ export const MAX_IDLE_ACCOUNTS = 1024;
 export class Account {
   /** Pieces admitted (served, or about to be) without a receipt back, and the bytes sent of each; oldest first. */
   readonly #owed = new Map<number, number>();
-  /** Requests we refused per piece not admitted. */
-  readonly #refused = new Map<number, number>();
   readonly #receipted = new Set<number>();
   /** Live connections of this downloader (an account in use is never evicted). */
   connections = 0;
@@ -22,23 +20,15 @@ export class Account {
   rejected = 0;
 
   /**
-   * Whether to serve the downloader a block of piece `index` (of `blocks` blocks), with `lead`
-   * pieces its most debt; `has` tells the pieces it announced. A piece is admitted whole at its
-   * first served request, so its other blocks are never refused (a downloader asks a peer for a
-   * refused block again only in its endgame, so a piece refused in part would hang half-fetched).
-   * For the same reason a refused piece stays refused until each of its blocks has been: the
-   * next request for it is that endgame, and it is admitted like a new piece.
+   * Whether to serve the downloader a block of piece `index` now, with `lead` pieces its most
+   * debt; `has` tells the pieces it announced. A piece is admitted whole at its first served
+   * block, so its other blocks are never held back. Not admitted, the request waits for a receipt.
    */
-  admit(index: number, blocks: number, lead: number, has: (index: number) => boolean): boolean {
+  admit(index: number, lead: number, has: (index: number) => boolean): boolean {
     if (this.#owed.has(index)) return true;
-    const refused = this.#refused.get(index) ?? 0;
-    if ((refused === 0 || refused >= blocks) && this.#debt(has) < lead) {
-      this.#refused.delete(index);
-      this.#owed.set(index, 0);
-      return true;
-    }
-    this.#refused.set(index, refused + 1);
-    return false;
+    if (this.#debt(has) >= lead) return false;
+    this.#owed.set(index, 0);
+    return true;
   }
 
   /** A block of `bytes` of piece `index` went to the downloader. */

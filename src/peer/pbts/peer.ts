@@ -13,9 +13,10 @@ import type Wire from 'bittorrent-protocol';
 import { TrackerClient } from '../../client/tracker-client.ts';
 import { type BlsBackend, currentEpoch, getBackend, type KeyPair, type Receipt } from '../../receipts/index.ts';
 import { pbtsExtension, pbtsOf, type PbtsReceiptExtension, type RejectReason } from '../../wire/index.ts';
-import { BLOCK_LENGTH, type Metainfo, parseMetainfo, type Peer, pieceSize, Torrent } from '../index.ts';
+import { type Metainfo, parseMetainfo, type Peer, pieceSize, Torrent, type UploadDecision } from '../index.ts';
 import { Announcer } from './announcer.ts';
 import { checkReceipt, receiptable, WINDOW_EPOCHS } from './checks.ts';
+import { receiptCrypto, type ReceiptCrypto } from './crypto.ts';
 import { Inbox } from './inbox.ts';
 import { type Account, Ledger } from './ledger.ts';
 import { PieceHashes } from './piece-hashes.ts';
@@ -99,7 +100,10 @@ export interface PbtsPeerEvents {
 
 /** Receipts a downloader may have had refused before it is disconnected (each may cost a verification). */
 const MAX_REJECTED = 32;
-/** Least time between our `request`s to a downloader we stopped serving, ms. */
+/**
+ * A downloader held back this long is sent a `request` for the oldest receipt it owes, and again
+ * as often, ms. Not at once: a receipt is normally in flight, and asking would only get a copy.
+ */
 const REQUEST_EVERY_MS = 1000;
 /** `flushReports` waits at most this long after the last receipt for the receipts still owed, ms. */
 const FLUSH_GRACE_MS = 2000;
@@ -117,6 +121,8 @@ interface Remote {
   account?: Account;
   /** Pieces whose receipt from it is being checked or stored (a copy meanwhile is ignored). */
   readonly checking: Set<number>;
+  /** Since when its requests are held back (undefined while it is served), and when we last asked it for a receipt. */
+  heldSince: number | undefined;
   requestedAt: number;
   warnedReject: boolean;
 }
@@ -141,6 +147,7 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
   #torrent!: Torrent;
   #hashes: PieceHashes | undefined;
   #signer: Signer | undefined;
+  #crypto: ReceiptCrypto | undefined;
   #inbox: Inbox | undefined;
   #reporter: Reporter | undefined;
   #announcer: Announcer | undefined;
@@ -242,6 +249,7 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
     } finally {
       await this.#announcer?.stop();
       await this.#torrent?.close();
+      await this.#crypto?.close();
       this.#inbox?.close();
     }
   }
@@ -260,8 +268,15 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
     });
     this.#torrent = torrent;
     if (keys) {
-      this.#hashes = new PieceHashes((index) => torrent.storage.read(index, 0, pieceSize(metainfo, index)));
-      this.#signer = new Signer({ backend: this.#backend, keys, infohash: metainfo.infoHash, hashes: this.#hashes });
+      const crypto = (this.#crypto = receiptCrypto(this.#backend, keys));
+      this.#hashes = new PieceHashes((index) => torrent.readPiece(index), (data) => crypto.hash(data));
+      this.#signer = new Signer({
+        crypto,
+        publicKey: keys.publicKey,
+        infohash: metainfo.infoHash,
+        hashes: this.#hashes,
+        onError: (error) => this.#warn(`could not sign a receipt: ${error.message}`),
+      });
     }
     this.#done = torrent.done;
     torrent.on('piece-verified', ({ index, data, senders }) => {
@@ -312,7 +327,7 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
 
   /** A new connection, before our handshake: the extension goes on, and plain peers are told apart. */
   #onWire(wire: Wire, peer: Peer, keys: KeyPair): void {
-    const remote: Remote = { wire, peer, kind: 'unknown', checking: new Set(), requestedAt: 0, warnedReject: false };
+    const remote: Remote = { wire, peer, kind: 'unknown', checking: new Set(), heldSince: undefined, requestedAt: 0, warnedReject: false };
     this.#remotes.set(wire, remote);
     wire.once('close', () => {
       this.#remotes.delete(wire);
@@ -367,23 +382,30 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
     remote.target = { publicKey, keyHex, send: (receipts) => (receipts.length === 1 ? ext.sendReceipt(receipts[0]!) : ext.sendBatch(receipts)) };
   }
 
-  /** Upload policy: plain peers by `plainPeers`; a PBTS peer up to `receiptLead` pieces without receipts. */
-  #mayServe(wire: Wire, index: number): boolean {
+  /**
+   * Upload policy: plain peers by `plainPeers`; a PBTS peer up to `receiptLead` pieces without
+   * receipts, its requests beyond that held until a receipt comes (and the oldest one missing
+   * asked for).
+   */
+  #mayServe(wire: Wire, index: number): UploadDecision {
     const remote = this.#remotes.get(wire);
-    if (remote === undefined) return false;
-    if (remote.kind !== 'pbts') return this.#plainPeers === 'serve';
+    if (remote === undefined) return 'refuse';
+    if (remote.kind !== 'pbts') return this.#plainPeers === 'serve' ? 'serve' : 'refuse';
     // A piece too small for a receipt is never owed.
-    const size = pieceSize(this.#metainfo, index);
-    if (!receiptable(size)) return true;
+    if (!receiptable(pieceSize(this.#metainfo, index))) return 'serve';
     const account = remote.account!;
-    if (account.admit(index, Math.ceil(size / BLOCK_LENGTH), this.#lead, (i) => wire.peerPieces.get(i))) return true;
+    if (account.admit(index, this.#lead, (i) => wire.peerPieces.get(i))) {
+      remote.heldSince = undefined;
+      return 'serve';
+    }
     const now = performance.now();
+    remote.heldSince ??= now;
     const oldest = account.oldestOwed();
-    if (oldest !== undefined && now - remote.requestedAt >= REQUEST_EVERY_MS) {
+    if (oldest !== undefined && now - remote.heldSince >= REQUEST_EVERY_MS && now - remote.requestedAt >= REQUEST_EVERY_MS) {
       remote.requestedAt = now;
       remote.ext!.sendRequest(oldest);
     }
-    return false;
+    return 'wait';
   }
 
   #onReceipts(remote: Remote, receipts: Receipt[]): void {
@@ -395,7 +417,7 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
       if (account.hasReceipt(index) || remote.checking.has(index)) continue;
       remote.checking.add(index);
       const check = checkReceipt(receipt, {
-        backend: this.#backend,
+        verify: (r) => this.#crypto!.verify(r),
         infohash: this.#metainfo.infoHash,
         senderPk: this.#keys!.publicKey,
         receiverPk: remote.target.publicKey,
@@ -449,10 +471,14 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
       this.#warn(`could not store ${batch.length} receipts: ${(error as Error).message}`);
       return;
     }
+    const paid = new Set<Remote>();
     for (const { remote, receipt } of batch) {
       remote.checking.delete(receipt.pieceIndex);
       remote.account!.receipted(receipt.pieceIndex);
+      paid.add(remote);
     }
+    // Each downloader's lead moved: its held requests may go now.
+    for (const remote of paid) this.#torrent.resume(remote.peer);
     this.#stats.received += added;
     this.#lastReceiptAt = Date.now();
     this.#reporter?.poke();

@@ -1,7 +1,8 @@
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { getBackend, keyPairFromSeed, type Receipt, verifyReceipt } from '../../receipts/index.ts';
 import { sha256 } from './piece-hashes.ts';
 import { PieceHashes } from './piece-hashes.ts';
+import { receiptCrypto } from './crypto.ts';
 import { receiptTarget, type ReceiptTarget, SIGN_PER_TURN, Signer } from './signer.ts';
 
 const bls = getBackend('blst');
@@ -16,7 +17,9 @@ function uploader(seed: string, open = true): ReceiptTarget & { messages: Receip
   return { publicKey, keyHex: Buffer.from(publicKey).toString('hex'), messages, send: (receipts) => (open && messages.push(receipts), open) };
 }
 
-const signer = () => new Signer({ backend: bls, keys, infohash: INFOHASH, hashes: new PieceHashes(() => Promise.reject(new Error('no storage'))) });
+const crypto = receiptCrypto(bls, keys);
+afterAll(() => crypto.close());
+const signer = () => new Signer({ crypto, publicKey: keys.publicKey, infohash: INFOHASH, hashes: new PieceHashes(() => Promise.reject(new Error('no storage'))) });
 const piece = (index: number, size = PIECE) => new Uint8Array(size).fill(index);
 
 describe('receiptTarget', () => {

@@ -1,21 +1,16 @@
 /**
- * The downloader's side of receipts: each verified piece is queued and signed off the
- * download's path (a few per turn of the event loop, so blocks keep being requested and read
- * in between), then sent to the peer that sent the piece. Signed receipts are kept, one per
- * piece, to answer an uploader's `request` for one it missed.
+ * The downloader's side of receipts: each verified piece is queued, hashed and signed off the
+ * download's path (by `ReceiptCrypto`, a few at a time), then sent to the peer that sent the
+ * piece. Signed receipts are kept, one per piece, to answer an uploader's `request` for one it
+ * missed.
  * @module
  */
-import {
-  type BlsBackend,
-  currentEpoch,
-  type KeyPair,
-  type Receipt,
-  signReceipt,
-} from '../../receipts/index.ts';
+import { currentEpoch, type Receipt } from '../../receipts/index.ts';
 import { receiptable } from './checks.ts';
+import type { ReceiptCrypto } from './crypto.ts';
 import type { PieceHashes } from './piece-hashes.ts';
 
-/** Receipts signed per turn of the event loop (about 0.5 ms each with blst; at most the wire's MAX_BATCH). */
+/** Receipts signed at once, then sent (at most the wire's MAX_BATCH per message). */
 export const SIGN_PER_TURN = 8;
 
 /** A peer a receipt can go to: its announced key, and a way to send it receipts. */
@@ -39,10 +34,14 @@ export function receiptTarget<P>(senders: readonly { peer: P; bytes: number }[])
 
 /** Options of a {@link Signer}. */
 export interface SignerOptions {
-  backend: BlsBackend;
-  keys: KeyPair;
+  crypto: ReceiptCrypto;
+  /** Our public key: the receipts' receiver. */
+  publicKey: Uint8Array;
   infohash: Uint8Array;
+  /** Learns each piece's hash from the receipt signed for it. */
   hashes: PieceHashes;
+  /** Signing failed (the worker died); those pieces get no receipt. */
+  onError?: (error: Error) => void;
 }
 
 interface Job {
@@ -85,7 +84,7 @@ export class Signer {
 
   /** Resolves once every queued receipt is signed and handed to its peer. */
   idle(): Promise<void> {
-    if (this.#queue.length === 0) return Promise.resolve();
+    if (this.#queue.length === 0 && !this.#scheduled) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
@@ -99,36 +98,39 @@ export class Signer {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#turn();
-    });
+    setImmediate(() => void this.#turn());
   }
 
-  #turn(): void {
-    const { backend, keys, infohash, hashes } = this.#options;
+  async #turn(): Promise<void> {
+    const { crypto, publicKey, infohash, hashes } = this.#options;
+    const jobs = this.#queue.splice(0, SIGN_PER_TURN).filter(({ target, index }) => !this.#signed.get(target.keyHex)?.has(index));
+    let receipts: Receipt[];
+    try {
+      receipts = await Promise.all(
+        jobs.map(({ target, index, data }) =>
+          crypto.sign({ infohash, senderPk: target.publicKey, receiverPk: publicKey, pieceIndex: index, pieceSize: data.length, epoch: currentEpoch() }, data),
+        ),
+      );
+    } catch (error) {
+      // The worker died (it is restarted for the next job): these pieces go without receipts.
+      if (!this.#closed) this.#options.onError?.(error as Error);
+      receipts = [];
+    }
+    this.#scheduled = false;
+    if (this.#closed) return;
     const byTarget = new Map<ReceiptTarget, Receipt[]>();
-    for (const { target, index, data } of this.#queue.splice(0, SIGN_PER_TURN)) {
+    receipts.forEach((receipt, at) => {
+      const { target, index } = jobs[at]!;
       let signed = this.#signed.get(target.keyHex);
-      if (signed?.has(index)) continue;
-      const fields = {
-        infohash,
-        senderPk: target.publicKey,
-        receiverPk: keys.publicKey,
-        pieceHash: hashes.hash(index, data),
-        pieceIndex: index,
-        pieceSize: data.length,
-        epoch: currentEpoch(),
-      };
-      const receipt = signReceipt(backend, fields, keys.secretKey);
       if (!signed) this.#signed.set(target.keyHex, (signed = new Map()));
       signed.set(index, receipt);
+      hashes.set(index, receipt.pieceHash);
       this.stats.signed++;
       const list = byTarget.get(target) ?? [];
       list.push(receipt);
       byTarget.set(target, list);
-    }
-    // One message per peer and turn: SIGN_PER_TURN is below MAX_BATCH.
+    });
+    // One message per peer and round: SIGN_PER_TURN is below MAX_BATCH.
     for (const [target, receipts] of byTarget) if (target.send(receipts)) this.stats.sent += receipts.length;
     if (this.#queue.length > 0) this.#schedule();
     else for (const resolve of this.#idle.splice(0)) resolve();

@@ -34,6 +34,7 @@ import { recordExtra } from '../src/bench/extras.ts';
 import { cycle, samplesOf, stretched } from '../src/bench/harness.ts';
 import { TrackerClient } from '../src/client/tracker-client.ts';
 import { createTorrent } from '../src/peer/metainfo.ts';
+import { MIN_RECEIPT_LEAD, RECEIPT_LEAD_BYTES } from '../src/peer/pbts/index.ts';
 import { type KeyPair, type Receipt, currentEpoch, getBackend, keyPairFromSeed, signReceipt, verifyReceipt } from '../src/receipts/index.ts';
 import { PeerProcess } from './client-download/peers.ts';
 import type { PeerConfig } from './client-download/protocol.ts';
@@ -45,7 +46,8 @@ const options = clientDownloadOptions();
 const blst = getBackend('blst');
 const cores = os.availableParallelism();
 /** The peers' settings, the defaults of `PbtsPeerOptions`, given explicitly so the report can name them. */
-const PEER_SETTINGS = { receiptLead: 8, reportBatch: 50, reportIntervalMs: 2_000 };
+// The receipt lead is the peer's default, which depends on the piece size.
+const PEER_SETTINGS = { reportBatch: 50, reportIntervalMs: 2_000 };
 
 const config: ClientDownloadConfig = {
   warmup_iterations: options.warmup,
@@ -175,7 +177,7 @@ async function setUp(): Promise<void> {
         repetitions: options.repetitions,
         cells: options.cells.map((cell) => ({ speed_mbps: cell.speedMbps, piece_size_kb: cell.pieceSizeKb })),
         tracker_url: tracker.url,
-        receipt_lead: PEER_SETTINGS.receiptLead,
+        receipt_lead: { min_pieces: MIN_RECEIPT_LEAD, min_bytes: RECEIPT_LEAD_BYTES },
         report_batch: PEER_SETTINGS.reportBatch,
         report_interval_ms: PEER_SETTINGS.reportIntervalMs,
       },

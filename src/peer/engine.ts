@@ -56,9 +56,13 @@ export interface TorrentOptions {
   maxConnections?: number;
   /** Most connections with one IP address (default 16). */
   maxConnectionsPerHost?: number;
-  /** Blocks requested from one peer at once (default 32; lower if the peer's `reqq` is). */
+  /**
+   * Blocks requested from one peer at once (default 128, 2 MiB: at 100 MB/s that covers 20 ms of a
+   * busy event loop on either side; 32 held loopback transfers to about 75 MB/s here). Lower if
+   * the peer's `reqq` is.
+   */
   pipeline?: number;
-  /** Requests a peer may have queued with us (default 64; we advertise it as `reqq`). */
+  /** Requests a peer may have queued with us (default and most 250, libtorrent's `reqq`; we advertise it). */
   maxQueuedRequests?: number;
   /** Largest block we serve (default and most 128 KiB; a larger request closes the connection). */
   maxBlockLength?: number;
@@ -259,8 +263,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       uploadSlots: options.uploadSlots ?? 8,
       maxConnections: options.maxConnections ?? 64,
       maxConnectionsPerHost: options.maxConnectionsPerHost ?? 16,
-      pipeline: Math.max(1, Math.min(options.pipeline ?? 32, 250)),
-      maxQueuedRequests: Math.max(1, Math.min(options.maxQueuedRequests ?? 64, 250)),
+      pipeline: Math.max(1, Math.min(options.pipeline ?? 128, 250)),
+      maxQueuedRequests: Math.max(1, Math.min(options.maxQueuedRequests ?? 250, 250)),
       maxBlockLength: Math.min(options.maxBlockLength ?? HARD_MAX_BLOCK, HARD_MAX_BLOCK),
       requestTimeout: options.requestTimeout ?? 30_000,
       handshakeTimeout: options.handshakeTimeout ?? 10_000,
@@ -345,8 +349,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     void this.#serve(connection);
   }
 
-  /** Piece `index`'s data (a piece we have), read through the upload cache (see `ReadCache`). */
-  readPiece(index: number): Promise<Buffer> {
+  /** Piece `index`'s data (a piece we have) in consecutive parts, as the upload cache holds it (see `ReadCache`). */
+  readPiece(index: number): Promise<Buffer[]> {
     return this.#reads.piece(index);
   }
 

@@ -39,9 +39,12 @@ export class ReadCache {
     return Buffer.concat(parts).subarray(offset - start, offset - start + length);
   }
 
-  /** The whole of piece `index`. */
-  piece(index: number): Promise<Buffer> {
-    return this.read(index, 0, pieceSize(this.metainfo, index));
+  /** The whole of piece `index`, as the chunks that hold it (no copy). */
+  async piece(index: number): Promise<Buffer[]> {
+    const chunks = Math.ceil(pieceSize(this.metainfo, index) / CHUNK_BYTES);
+    const parts: Buffer[] = [];
+    for (let chunk = 0; chunk < chunks; chunk++) parts.push(await this.#chunk(index, chunk));
+    return parts;
   }
 
   #chunk(index: number, chunk: number): Promise<Buffer> {

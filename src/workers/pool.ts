@@ -8,7 +8,7 @@
  * keep the process alive; starting and busy ones do (a caller may be awaiting `ready()`).
  * @module
  */
-import { type TransferListItem, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 
 /** A job as the worker receives it. */
 export interface JobMessage<J> {
@@ -34,6 +34,8 @@ export interface WorkerPoolOptions {
   workerData?: unknown;
   /** Turns an error a worker sent back into the error a job rejects with; default: its message. */
   decodeError?: (error: unknown) => Error;
+  /** The workers' Node options; default the process's own (so a TypeScript loader carries over). */
+  execArgv?: string[];
   /** How long {@link WorkerPool.close} lets jobs in flight finish; default 10 s. */
   closeGraceMs?: number;
 }
@@ -74,8 +76,8 @@ export class WorkerPool<J, R> {
     await Promise.all(this.slots.map((slot) => slot.ready));
   }
 
-  /** Runs `job` on the least busy worker; what `transfer` lists moves to it instead of being copied. */
-  run(job: J, transfer: TransferListItem[] = []): Promise<R> {
+  /** Runs `job` on the least busy worker. */
+  run(job: J): Promise<R> {
     if (this.closed) return Promise.reject(new Error(`the ${this.options.name} pool is closed`));
     const slot = this.slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
     const worker = slot.worker ?? this.spawn(slot);
@@ -83,7 +85,7 @@ export class WorkerPool<J, R> {
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ id, job } satisfies JobMessage<J>, transfer);
+      worker.postMessage({ id, job } satisfies JobMessage<J>);
     });
   }
 
@@ -100,7 +102,7 @@ export class WorkerPool<J, R> {
   }
 
   private spawn(slot: Slot<R>): Worker {
-    const worker = new Worker(this.options.entry, { workerData: this.options.workerData });
+    const worker = new Worker(this.options.entry, { workerData: this.options.workerData, execArgv: this.options.execArgv });
     slot.worker = worker;
     let started = false;
     slot.ready = new Promise((resolve, reject) => {

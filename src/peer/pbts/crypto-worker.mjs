@@ -1,25 +1,20 @@
-// The receipt work of a PBTS peer on its own thread (see crypto.ts): SHA-256 of a piece and a
-// blst signature or verification, so the download's event loop keeps reading blocks meanwhile.
+// The signature work of a PBTS peer on its own thread (see crypto.ts): blst signatures and
+// verifications of receipt messages, so the download's event loop keeps reading blocks meanwhile.
 // Plain JavaScript on purpose: Node 20 gives worker threads no TypeScript loader, and this
 // starts in milliseconds where registering tsx here would compile for a third of a second at
 // every receipts-on peer's start. It speaks the WorkerPool's protocol (src/workers/pool.ts).
 import blst from '@chainsafe/blst';
-import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const secretKey = workerData.secretKey ? blst.SecretKey.fromBytes(workerData.secretKey) : undefined;
-const sha256 = (data) => new Uint8Array(createHash('sha256').update(data).digest());
 
 function handle(job) {
   switch (job.op) {
-    case 'hash':
-      return sha256(job.data);
-    case 'sign': {
-      // The message arrives with zeros where the piece hash goes.
-      const pieceHash = sha256(job.data);
-      job.message.set(pieceHash, job.hashOffset);
-      return { pieceHash, signature: secretKey.sign(job.message).toBytes(true) };
-    }
+    case 'sign':
+      return job.messages.map((message) => secretKey.sign(message).toBytes(true));
+    case 'aggregate':
+      // Parsed with the subgroup checks, as the tracker will.
+      return blst.aggregateSignatures(job.signatures.map((s) => blst.Signature.fromBytes(s, true, true))).toBytes(true);
     case 'verify': {
       // One check with random coefficients for the whole batch (about half the cost of one
       // verification each); only a failed batch is looked into receipt by receipt.

@@ -3,4 +3,4 @@
  * them, over the engine of `src/peer` and the wire extension of `src/wire`.
  * @module
  */
-export { PbtsPeer, type PbtsPeerEvents, type PbtsPeerOptions, type PbtsPeerStats, type PlainPeerPolicy } from './peer.ts';
+export { defaultReceiptLead, MIN_RECEIPT_LEAD, PbtsPeer, RECEIPT_LEAD_BYTES, type PbtsPeerEvents, type PbtsPeerOptions, type PbtsPeerStats, type PlainPeerPolicy } from './peer.ts';

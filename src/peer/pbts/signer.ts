@@ -1,11 +1,11 @@
 /**
- * The downloader's side of receipts: each verified piece is queued, hashed and signed off the
- * download's path (by `ReceiptCrypto`, a few at a time), then sent to the peer that sent the
- * piece. Signed receipts are kept, one per piece, to answer an uploader's `request` for one it
+ * The downloader's side of receipts: each verified piece is hashed (SHA-256, as it is verified)
+ * and queued, signed off the download's path (by `ReceiptCrypto`, a few at a time), then sent to
+ * the peer that sent the piece. Signed receipts are kept, one per piece, to answer an uploader's `request` for one it
  * missed.
  * @module
  */
-import { currentEpoch, type Receipt } from '../../receipts/index.ts';
+import { currentEpoch, type Receipt, type ReceiptFields } from '../../receipts/index.ts';
 import { receiptable } from './checks.ts';
 import type { ReceiptCrypto } from './crypto.ts';
 import type { PieceHashes } from './piece-hashes.ts';
@@ -38,7 +38,7 @@ export interface SignerOptions {
   /** Our public key: the receipts' receiver. */
   publicKey: Uint8Array;
   infohash: Uint8Array;
-  /** Learns each piece's hash from the receipt signed for it. */
+  /** Hashes each piece, and keeps its hash for the receipts we may get for it as an uploader. */
   hashes: PieceHashes;
   /** Signing failed (the worker died); those pieces get no receipt. */
   onError?: (error: Error) => void;
@@ -46,8 +46,8 @@ export interface SignerOptions {
 
 interface Job {
   target: ReceiptTarget;
-  index: number;
-  data: Uint8Array;
+  /** Its epoch is set when signed. */
+  fields: Omit<ReceiptFields, 'epoch'>;
 }
 
 /** Signs and sends the receipts of one torrent's downloaded pieces. */
@@ -69,7 +69,10 @@ export class Signer {
   /** Queues the receipt of piece `index` (its verified `data`) for `target`; false when none can be signed. */
   add(target: ReceiptTarget, index: number, data: Uint8Array): boolean {
     if (this.#closed || !receiptable(data.length) || this.#signed.get(target.keyHex)?.has(index)) return false;
-    this.#queue.push({ target, index, data });
+    const { infohash, publicKey, hashes } = this.#options;
+    // Hashed now, so the queue keeps 32 bytes per piece rather than the piece.
+    const pieceHash = hashes.hash(index, data);
+    this.#queue.push({ target, fields: { infohash, senderPk: target.publicKey, receiverPk: publicKey, pieceHash, pieceIndex: index, pieceSize: data.length } });
     this.#schedule();
     return true;
   }
@@ -102,15 +105,11 @@ export class Signer {
   }
 
   async #turn(): Promise<void> {
-    const { crypto, publicKey, infohash, hashes } = this.#options;
-    const jobs = this.#queue.splice(0, SIGN_PER_TURN).filter(({ target, index }) => !this.#signed.get(target.keyHex)?.has(index));
+    const jobs = this.#queue.splice(0, SIGN_PER_TURN).filter(({ target, fields }) => !this.#signed.get(target.keyHex)?.has(fields.pieceIndex));
     let receipts: Receipt[];
     try {
-      receipts = await Promise.all(
-        jobs.map(({ target, index, data }) =>
-          crypto.sign({ infohash, senderPk: target.publicKey, receiverPk: publicKey, pieceIndex: index, pieceSize: data.length, epoch: currentEpoch() }, data),
-        ),
-      );
+      const epoch = currentEpoch();
+      receipts = await this.#options.crypto.sign(jobs.map(({ fields }) => ({ ...fields, epoch })));
     } catch (error) {
       // The worker died (it is restarted for the next job): these pieces go without receipts.
       if (!this.#closed) this.#options.onError?.(error as Error);
@@ -120,11 +119,10 @@ export class Signer {
     if (this.#closed) return;
     const byTarget = new Map<ReceiptTarget, Receipt[]>();
     receipts.forEach((receipt, at) => {
-      const { target, index } = jobs[at]!;
+      const { target } = jobs[at]!;
       let signed = this.#signed.get(target.keyHex);
       if (!signed) this.#signed.set(target.keyHex, (signed = new Map()));
-      signed.set(index, receipt);
-      hashes.set(index, receipt.pieceHash);
+      signed.set(receipt.pieceIndex, receipt);
       this.stats.signed++;
       const list = byTarget.get(target) ?? [];
       list.push(receipt);

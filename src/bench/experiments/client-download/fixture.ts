@@ -39,7 +39,7 @@ export const CONFIG: ClientDownloadConfig = {
       { speed_mbps: 100, piece_size_kb: 1024 },
     ],
     tracker_url: 'http://127.0.0.1:40001',
-    receipt_lead: 8,
+    receipt_lead: { min_pieces: 8, min_bytes: 8 * 1024 * 1024 },
     report_batch: 50,
     report_interval_ms: 2000,
   },

@@ -19,7 +19,8 @@ export interface ClientDownloadConfig {
     /** Where the tracker listened; it ran in its own process, private mode, no chain, no TEE. */
     tracker_url: string | null;
     /** The peers' settings that shape a transfer (`PbtsPeerOptions`). */
-    receipt_lead: number | null;
+    /** The default receipt lead: this many pieces or bytes ahead, whichever is more (`defaultReceiptLead`). */
+    receipt_lead: { min_pieces: number; min_bytes: number } | null;
     report_batch: number | null;
     report_interval_ms: number | null;
   } | null;

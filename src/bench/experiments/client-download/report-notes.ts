@@ -45,7 +45,7 @@ export function notesSection(results: ClientDownloadResults): Section {
                     ? `; the "Predicted" column uses the model's figure, so it is ${measured > modelled ? 'low' : 'high'} by as much.`
                     : '.'),
               "  The measurement also counts what the model leaves out: the extension's messages, the uploader reading each piece",
-              "  back to hash it, its receipt inbox (SQLite, one commit per receipt), its reports and the tracker's aggregate",
+              "  back to hash it, its receipt inbox (SQLite, a commit per batch that arrives), its reports and the tracker's aggregate",
               "  verification; and it carries /proc's 10 ms resolution and the noise of runs on a shared machine.",
             ]),
       );
@@ -72,7 +72,7 @@ export function notesSection(results: ClientDownloadResults): Section {
   const lead = config?.transfer?.receipt_lead;
   lines.push(
     '- Outside both models: connection set-up and announces (the same with receipts on and off), and the receipt lead:',
-    `  the uploader stops serving a downloader whose receipts fall ${lead != null ? `${lead} pieces` : 'too far'} behind, so a late receipt stalls the`,
+    `  the uploader stops serving a downloader whose receipts fall ${lead != null ? `${lead.min_pieces} pieces or ${lead.min_bytes / 2 ** 20} MiB` : 'too far'} behind, so a late receipt stalls the`,
     '  transfer; the models assume receipts are never late.',
   );
   if (config && cells.some((c) => (c.busiest_off_share.seeder ?? 0) > 0.5 || (c.busiest_off_share.downloader ?? 0) > 0.5)) {

@@ -16,7 +16,8 @@ function transferSetup({ config }: ClientDownloadResults): string[] {
   const transfer = config?.transfer;
   if (!transfer) return [];
   const peer = [
-    transfer.receipt_lead !== null && `the uploader serves at most ${transfer.receipt_lead} pieces ahead of the receipts it holds`,
+    transfer.receipt_lead !== null &&
+      `the uploader serves at most ${transfer.receipt_lead.min_pieces} pieces or ${transfer.receipt_lead.min_bytes / 2 ** 20} MiB (whichever is more) ahead of the receipts it holds`,
     transfer.report_batch !== null &&
       `reports when ${transfer.report_batch} receipts wait or the oldest waited ${transfer.report_interval_ms} ms`,
   ].filter(Boolean);

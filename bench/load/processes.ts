@@ -1,6 +1,7 @@
 /**
  * The load experiment's processes, each started by the bench and always stopped by it: the two
- * trackers, the load generator and the report signers.
+ * trackers, the load generator and the report signers (the tracker-overhead experiment starts its
+ * own client process and signers through the same helpers).
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -8,7 +9,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { GeneratorCommand, GeneratorReply, GeneratorResult } from './generator.ts';
+import type { GeneratorCommand, GeneratorResult } from './generator.ts';
 import type { ReportJob } from './workload.ts';
 
 /** Lines kept from a process's output for error messages. */
@@ -110,19 +111,26 @@ export function machineCpuSeconds(): number | null {
   }
 }
 
-type Pending = { resolve: (result: GeneratorResult | undefined) => void; reject: (error: Error) => void };
+type Pending<Result> = { resolve: (result: Result | undefined) => void; reject: (error: Error) => void };
 
-/** The load generator process, driven one JSON command per line. */
-export class LoadGenerator {
+/**
+ * A client process driven one JSON command per line, answering one JSON reply per line: the load
+ * generator (`bench/load/generator.ts`, the default), or another experiment's client process
+ * speaking the same protocol.
+ */
+export class LoadGenerator<Command extends { id: number } = GeneratorCommand, Result = GeneratorResult> {
   private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, Pending<Result>>();
   private readonly output: string[] = [];
 
-  private constructor(readonly child: ChildProcess) {
+  private constructor(
+    readonly child: ChildProcess,
+    private readonly name: string,
+  ) {
     createInterface({ input: child.stderr! }).on('line', (line) => keep(this.output, line));
     createInterface({ input: child.stdout! }).on('line', (line) => this.onReply(line));
     child.once('exit', (code, signal) => {
-      const error = new Error(`load generator exited (code ${code}, signal ${signal}):\n${tail(this.output)}`);
+      const error = new Error(`${name} exited (code ${code}, signal ${signal}):\n${tail(this.output)}`);
       for (const { reject } of this.pending.values()) reject(error);
       this.pending.clear();
     });
@@ -130,17 +138,19 @@ export class LoadGenerator {
 
   /** Starts `node --import tsx bench/load/generator.ts` in `root`. */
   static start(root: string): LoadGenerator {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join('bench', 'load', 'generator.ts')], {
-      cwd: root,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    return new LoadGenerator(child);
+    return LoadGenerator.startScript<GeneratorCommand, GeneratorResult>(root, path.join('bench', 'load', 'generator.ts'), 'load generator');
   }
 
-  /** Sends a command; resolves with its result, rejects with the generator's error. */
-  call(command: DistributiveOmit<GeneratorCommand, 'id'>): Promise<GeneratorResult | undefined> {
+  /** Starts `node --import tsx <script>` in `root`, a process speaking this protocol, called `name` in errors. */
+  static startScript<C extends { id: number }, R>(root: string, script: string, name: string): LoadGenerator<C, R> {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    return new LoadGenerator<C, R>(child, name);
+  }
+
+  /** Sends a command; resolves with its result, rejects with the process's error. */
+  call(command: DistributiveOmit<Command, 'id'>): Promise<Result | undefined> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) {
-      return Promise.reject(new Error(`load generator is not running:\n${tail(this.output)}`));
+      return Promise.reject(new Error(`${this.name} is not running:\n${tail(this.output)}`));
     }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -150,9 +160,9 @@ export class LoadGenerator {
   }
 
   private onReply(line: string): void {
-    let reply: GeneratorReply;
+    let reply: { id: number } & ({ ok: true; result?: Result } | { ok: false; error: string });
     try {
-      reply = JSON.parse(line) as GeneratorReply;
+      reply = JSON.parse(line) as typeof reply;
     } catch {
       keep(this.output, line);
       return;
@@ -161,7 +171,7 @@ export class LoadGenerator {
     if (!pending) return;
     this.pending.delete(reply.id);
     if (reply.ok) pending.resolve(reply.result);
-    else pending.reject(new Error(`load generator: ${reply.error}`));
+    else pending.reject(new Error(`${this.name}: ${reply.error}`));
   }
 
   /** Closes its stdin (it exits after the current command), SIGTERM if it lingers. */

@@ -9,9 +9,10 @@ import { load } from './load/index.ts';
 import { onchain } from './onchain/index.ts';
 import { receipts } from './receipts/index.ts';
 import { tee } from './tee/index.ts';
+import { trackerOverhead } from './tracker-overhead/index.ts';
 import type { Experiment, OptionSpec } from './types.ts';
 
-export const registry: readonly Experiment[] = [receipts, tee, onchain, load, clientDownload];
+export const registry: readonly Experiment[] = [receipts, tee, onchain, load, clientDownload, trackerOverhead];
 
 /** Options every experiment takes. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [

@@ -26,7 +26,7 @@ const aliasEnv = (experiment: Experiment, option: string) => `PBTS_ALL_${experim
 export function RUN_ALL_OPTIONS(): OptionSpec[] {
   const specs: OptionSpec[] = [
     { flag: 'output-dir', env: 'PBTS_OUTPUT_DIR', kind: 'value', arg: 'DIR', default: 'reports/latest', help: 'where every file of the run goes (`PBTS_OUTPUT_DIR` for `npx vitest bench`)' },
-    { flag: 'quick', env: 'PBTS_QUICK', kind: 'boolean', default: 'off', help: 'smoke run of the whole suite, about a minute (`PBTS_QUICK=1`)' },
+    { flag: 'quick', env: 'PBTS_QUICK', kind: 'boolean', default: 'off', help: 'smoke run of the whole suite, about two minutes (`PBTS_QUICK=1`)' },
   ];
   for (const experiment of registry) {
     for (const [flag, option] of Object.entries(experiment.runAllFlags ?? {})) {

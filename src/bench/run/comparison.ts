@@ -30,6 +30,8 @@ export const OVERHEADS: readonly Overhead[] = [
   { operation: 'TEE key derivation', experiment: 'tee', key: 'tee_key_mean_ms', baseline: 'local key generation', baselineExperiment: 'tee', baselineKey: 'regular_key_mean_ms' },
   { operation: 'On-chain registration', experiment: 'onchain', key: 'registration_mean_ms', baseline: 'SQLite store commit', baselineExperiment: 'onchain', baselineKey: 'store_write_mean_ms' },
   { operation: 'On-chain update', experiment: 'onchain', key: 'update_mean_ms', baseline: 'SQLite store commit', baselineExperiment: 'onchain', baselineKey: 'store_write_mean_ms' },
+  { operation: 'Report of 10 (1 client)', experiment: 'tracker-overhead', key: 'report_10_mean_ms', baseline: 'announce, 1 client', baselineExperiment: 'tracker-overhead', baselineKey: 'baseline_announce_mean_ms' },
+  { operation: 'Report, chain + TEE on', experiment: 'tracker-overhead', key: 'combined_mean_ms', baseline: 'same, chain and TEE off', baselineExperiment: 'tracker-overhead', baselineKey: 'combined_off_mean_ms' },
 ];
 
 type Reports = ReadonlyMap<string, Report>;
@@ -66,6 +68,11 @@ function extensionSummary(reports: Reports): string[] {
   const throughput = get('onchain', 'batch_throughput_100');
   const announces = get('load', 'announce_throughput_rps');
   const verified = get('load', 'verified_receipts_per_s');
+  const efficiency = get('tracker-overhead', 'batching_efficiency');
+  const onChain = (key: string) => {
+    const value = get('tracker-overhead', key);
+    return value === undefined ? 'not measured' : `${formatNumber(value, { digits: 1, grouped: true })} ms`;
+  };
   return [
     'Per-operation overhead introduced by PBTS extensions (means, this run):',
     '',
@@ -88,6 +95,14 @@ function extensionSummary(reports: Reports): string[] {
     '4. Tracker:',
     `   - Announces: ${announces === undefined ? 'not measured' : `${formatNumber(announces, { digits: 0, grouped: true })} req/s`}`,
     `   - Verified receipts: ${verified === undefined ? 'not measured' : `${formatNumber(verified, { digits: 0, grouped: true })}/s`}`,
+    '',
+    '5. Tracker Overhead Breakdown (one request at a time, live HTTP, everything on):',
+    `   - Baseline announce: ${ms(get('tracker-overhead', 'baseline_announce_mean_ms'), 3)}`,
+    `   - Report of 1 / 100 receipts: ${ms(get('tracker-overhead', 'report_1_mean_ms'), 3)} / ${ms(get('tracker-overhead', 'report_100_mean_ms'), 3)}`,
+    `   - Batching efficiency (per receipt, 100 vs 1): ${efficiency === undefined ? 'not measured' : `${efficiency.toFixed(2)}x`}`,
+    `   - Attestation over HTTP: ${ms(get('tracker-overhead', 'tee_attestation_mean_ms'), 3)} (simulator quote)`,
+    `   - Registration request: ${ms(get('tracker-overhead', 'registration_request_mean_ms'), 3)}`,
+    `   - Credit on chain after: ${onChain('confirmation_default_median_ms')} (default batching), ${onChain('confirmation_small_median_ms')} (prompt batches)`,
   ];
 }
 

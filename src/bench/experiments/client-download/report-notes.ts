@@ -44,8 +44,8 @@ export function notesSection(results: ClientDownloadResults): Section {
                   (Math.abs(measured / modelled - 1) > 0.2
                     ? `; the "Predicted" column uses the model's figure, so it is ${measured > modelled ? 'low' : 'high'} by as much.`
                     : '.'),
-              "  The measurement also counts what the model leaves out: the extension's messages, the uploader reading each piece",
-              "  back to hash it, its receipt inbox (SQLite, a commit per batch that arrives), its reports and the tracker's aggregate",
+              "  The measurement also counts what the model leaves out: the extension's messages, each peer's receipt worker (its",
+              "  start, its wake-ups), the receipt inbox (SQLite, a commit per batch that arrives), the reports and the tracker's aggregate",
               "  verification; and it carries /proc's 10 ms resolution and the noise of runs on a shared machine.",
             ]),
       );

@@ -157,7 +157,7 @@ beforeAll(async () => {
     if (failed) throw failed.reason;
     [main, prompt, plain] = started.map((result) => (result as PromiseFulfilledResult<Target>).value) as [Target, Target, Target];
   } else {
-    main = await describeTracker(options.trackerUrl!, null, null);
+    main = await describeTracker(options.trackerUrl!, null, null, process.env.PBTS_ADMIN_TOKEN);
     notMeasured.push(
       { what: 'TEE key derivation and the peer\'s attestation verification', why: "an existing tracker (--tracker-url, --no-auto-start): the bench knows neither its dstack endpoint nor its trust root" },
       { what: 'on-chain confirmation with a small --chain-batch-ms, and the combined run with chain and TEE off', why: 'an existing tracker (--tracker-url, --no-auto-start): they need trackers the bench starts' },
@@ -166,13 +166,15 @@ beforeAll(async () => {
   const prober: Prober = LoadGenerator.startScript(root, path.join('bench', 'tracker-overhead', 'prober.ts'), 'tracker-overhead prober');
   cleanup.push(() => prober.close());
   const keys = userKeys(bls, seed, options.users);
-  // Untimed set-up, all at once: the users on each tracker, and the reports signed in their own processes.
-  const [passkeys, sets] = await Promise.all([
+  // Untimed set-up: the users on each tracker, then the reports signed in their own processes.
+  // Not side by side: reading the signed reports back held this event loop for over a second,
+  // long enough for a tracker to close a keep-alive connection the next registration then took.
+  const [passkeys] = await Promise.all([
     registerUsers(main.url, bls, keys, `${seed}-main`),
-    presign(prober, dir, seed),
     prompt && registerUsers(prompt.url, bls, keys.slice(0, SMALL_POOL), `${seed}-prompt`),
     plain && registerUsers(plain.url, bls, keys.slice(0, SMALL_POOL), `${seed}-plain`),
   ]);
+  const sets = await presign(prober, dir, seed);
   const { peers, path: announcePath } = announcePaths({ seed, torrents: TORRENTS, peersPerTorrent: PEERS_PER_TORRENT, passkeys });
   // Every peer's `started` announce, untimed but checked: the timed ones are regular updates.
   const started = Array.from({ length: peers }, (_, p) => announcePath(p, true));

@@ -12,6 +12,7 @@ import { ANVIL_PID_FILE, ANVIL_STATE_FILE } from '../src/chain/embedded.ts';
 import type { ChainSetup } from '../src/chain/setup.ts';
 import { type RunningTracker, startTracker } from '../src/tracker/server.ts';
 
+const ADMIN = 'embedded-admin-token';
 const dirs: string[] = [];
 let tracker: RunningTracker | undefined;
 
@@ -33,7 +34,7 @@ async function embeddedTracker(dataDir: string, chain: Partial<ChainSetup> = {})
   tracker = await startTracker({
     port: 0,
     verifyWorkers: 1,
-    config: { dataDir },
+    config: { dataDir, adminToken: ADMIN },
     chain: { mode: 'embedded', tuning: { batchSize: 3, batchDelayMs: 10 }, ...chain } as ChainSetup,
   });
   return tracker;
@@ -41,7 +42,7 @@ async function embeddedTracker(dataDir: string, chain: Partial<ChainSetup> = {})
 
 async function settled(url: string): Promise<Record<string, any>> {
   return waitFor('every outbox entry confirmed', async () => {
-    const s = await getJson(`${url}/chain/status`);
+    const s = await getJson(`${url}/chain/status`, ADMIN);
     return s.contract !== null && s.connected && s.pending_entries === 0 && s.pending_batches === 0 && s;
   });
 }

@@ -42,7 +42,7 @@ function tempDir(name: string): string {
   return dir;
 }
 
-const status = (url: string) => getJson(`${url}/chain/status`);
+const status = (url: string) => getJson(`${url}/chain/status`, ADMIN);
 
 /** Reports from users to users, one after another, until stopped; failures (a dead tracker) are counted. */
 function reportLoop(url: () => string, users: readonly TestUser[]) {

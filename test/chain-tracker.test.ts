@@ -51,7 +51,7 @@ async function chainTracker(setup: Partial<ChainSetup> = {}): Promise<RunningTra
 const admin = (tracker: RunningTracker, route: string, body: unknown = {}, token = ADMIN) =>
   postJson(`${tracker.url}${route}`, body, token);
 
-const status = (tracker: RunningTracker) => getJson(`${tracker.url}/chain/status`);
+const status = (tracker: RunningTracker) => getJson(`${tracker.url}/chain/status`, ADMIN);
 
 async function settled(tracker: RunningTracker): Promise<void> {
   await waitFor('every outbox entry confirmed', async () => {

@@ -10,7 +10,9 @@ import { reputationFactoryAbi } from '../src/chain/contracts.ts';
 import { type AttestationEvidence, intelTrust, staticCollateral, testTrust, verifyAttestation } from '../src/tee/index.ts';
 import type { DstackSimulator } from '../src/tee/sim/server.ts';
 
-const json = async (url: string) => (await fetch(url)).json() as Promise<Record<string, any>>;
+const ADMIN = 'tee-admin-token';
+const json = async (url: string) =>
+  (await fetch(url, { headers: { authorization: `Bearer ${ADMIN}` } })).json() as Promise<Record<string, any>>;
 
 describe('pbts tracker inside a (simulated) TEE', () => {
   let sim: DstackSimulator;
@@ -28,7 +30,7 @@ describe('pbts tracker inside a (simulated) TEE', () => {
   });
 
   test('default: the chain account comes from the TEE, the contract creation carries the attestation hash, and attestations verify only under the opted-in test root', async () => {
-    tracker = await spawnTracker(dataDir, ['--dstack', sim.socketPath, '--chain', 'embedded']);
+    tracker = await spawnTracker(dataDir, ['--dstack', sim.socketPath, '--chain', 'embedded', '--admin-token', ADMIN]);
     const tee = await json(`${tracker.url}/tee/status`);
     expect(tee).toMatchObject({ mode: 'simulator', trust_anchor: 'test' });
     const chain = await waitFor('the contract created through the factory', async () => {

@@ -6,6 +6,7 @@
  * stops.
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,16 +47,21 @@ export interface TrackerSpec {
   batchMs?: number;
 }
 
-async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+async function getJson<T>(url: string, adminToken?: string): Promise<{ status: number; body: T }> {
+  const headers: Record<string, string> = adminToken === undefined ? {} : { authorization: `Bearer ${adminToken}` };
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) });
   return { status: response.status, body: (await response.json()) as T };
 }
 
-/** The tracker's chain and TEE as it reports them; its chain must be on loopback (nothing is sent elsewhere). */
-export async function describeTracker(url: string, batchMs: number | null, verifyWorkers: number | null): Promise<Target> {
+/**
+ * The tracker's chain and TEE as it reports them; its chain must be on loopback (nothing is sent
+ * elsewhere). The chain's RPC URL is in the status for the admin only: without `adminToken` the
+ * chain counts as off here.
+ */
+export async function describeTracker(url: string, batchMs: number | null, verifyWorkers: number | null, adminToken?: string): Promise<Target> {
   await new TrackerClient(url).health();
   const tee = (await getJson<TeeStatus>(`${url}/tee/status`)).body;
-  const chain = await getJson<ChainStatus>(`${url}/chain/status`);
+  const chain = await getJson<ChainStatus>(`${url}/chain/status`, adminToken);
   const enabled = chain.status === 200 && chain.body.enabled && typeof chain.body.rpc_url === 'string';
   return {
     url,
@@ -101,7 +107,9 @@ export async function startTracker(dir: string, spec: TrackerSpec): Promise<Targ
   const args = ['--mode', 'private', '--verify-workers', String(workers)];
   if (spec.dstack) args.push('--dstack', spec.dstack, '--chain', 'embedded', '--chain-batch-ms', String(spec.batchMs));
   else args.push('--dstack', 'none', '--chain', 'none');
-  const tracker = await spawnTracker(dataDir, args, 60_000);
+  // The admin token (in the environment, not in `ps`) lets the bench read the chain's RPC URL.
+  const adminToken = randomBytes(16).toString('hex');
+  const tracker = await spawnTracker(dataDir, args, 60_000, { PBTS_ADMIN_TOKEN: adminToken });
   const stop = () => stopTracker(spec.name, tracker);
   try {
     if (spec.dstack) {
@@ -110,7 +118,7 @@ export async function startTracker(dir: string, spec: TrackerSpec): Promise<Targ
         intervalMs: 50,
       });
     }
-    return { ...(await describeTracker(tracker.url, spec.dstack ? spec.batchMs! : null, workers)), stop };
+    return { ...(await describeTracker(tracker.url, spec.dstack ? spec.batchMs! : null, workers, adminToken)), stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

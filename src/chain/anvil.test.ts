@@ -44,6 +44,26 @@ describe('Anvil fixture', () => {
     }
   });
 
+  test('behavior: Anvil sends no CORS headers, so no web page can call it', async () => {
+    const anvil = await startAnvil();
+    try {
+      const origin = { origin: 'https://evil.example' };
+      const preflight = await fetch(anvil.rpcUrl, {
+        method: 'OPTIONS',
+        headers: { ...origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+      const call = await fetch(anvil.rpcUrl, {
+        method: 'POST',
+        headers: { ...origin, 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      });
+      expect(call.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await anvil.stop();
+    }
+  });
+
   test('error: a port in use fails the start and leaves no process', async () => {
     const anvil = await startAnvil();
     try {

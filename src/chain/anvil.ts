@@ -93,7 +93,8 @@ function within(promise: Promise<void>, ms: number): Promise<boolean> {
 }
 
 function anvilArgs(options: LaunchAnvilOptions): string[] {
-  const args = ['--port', String(options.port ?? 0), '--host', options.host ?? '127.0.0.1'];
+  // No CORS: a web page in a browser on this machine must not be able to talk to the node.
+  const args = ['--port', String(options.port ?? 0), '--host', options.host ?? '127.0.0.1', '--no-cors'];
   if (options.state !== undefined) args.push('--state', options.state);
   if (options.stateInterval !== undefined) args.push('--state-interval', String(options.stateInterval));
   return [...args, ...(options.args ?? [])];

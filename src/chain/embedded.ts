@@ -2,23 +2,29 @@
  * The embedded chain: an Anvil node owned by the tracker, its state kept under the data directory
  * (`anvil-state.json`, dumped periodically and on shutdown), its PID in `anvil.pid` so a tracker
  * restarted after a crash waits for (or ends) the previous node before loading the same state.
+ * Without a configured account the tracker signs with a key of its own, generated once and kept
+ * in `chain-key` (mode 0600): Anvil's dev keys are public, so anyone could write as their owner.
  * @module
  */
-import { readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Account, createTestClient, http, parseEther } from 'viem';
+import { generatePrivateKey } from 'viem/accounts';
 import { foundry } from 'viem/chains';
-import { type AnvilProcess, anvilAccount, anvilBinaryPath, launchAnvil, processAlive } from './anvil.ts';
+import { type AnvilProcess, anvilBinaryPath, launchAnvil, processAlive } from './anvil.ts';
+import { chainAccountFromKey } from './clients.ts';
 
 /** Anvil's state file inside the data directory. */
 export const ANVIL_STATE_FILE = 'anvil-state.json';
 /** PID file of the running embedded node inside the data directory. */
 export const ANVIL_PID_FILE = 'anvil.pid';
+/** The embedded chain's own private key (hex, mode 0600) inside the data directory. */
+export const CHAIN_KEY_FILE = 'chain-key';
 
 /** Options of {@link startEmbeddedChain}. */
 export interface EmbeddedChainOptions {
   dataDir: string;
-  /** The tracker's account, funded on the node; default Anvil's dev account 0 (already funded). */
+  /** The tracker's account; default the data directory's own (`chain-key`, created on first start). Funded on the node. */
   account?: Account;
   /** Seconds between state dumps, so a node killed outright loses at most this much; default 2. */
   stateInterval?: number;
@@ -84,6 +90,26 @@ async function launchFromState(statePath: string, stateInterval: number, log: (l
   }
 }
 
+/** The account of `dataDir`'s `chain-key`, generating the key (readable by its owner only) when there is none. */
+export function dataDirAccount(dataDir: string): Account {
+  const file = path.join(dataDir, CHAIN_KEY_FILE);
+  if (!existsSync(file)) {
+    // `wx`: two trackers racing on one data directory cannot end up with two keys.
+    try {
+      writeFileSync(file, `${generatePrivateKey()}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  // Owner-only whatever an earlier copy or restore left.
+  chmodSync(file, 0o600);
+  try {
+    return chainAccountFromKey(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
+}
+
 /** Starts (or restarts) the embedded chain of `dataDir`. */
 export async function startEmbeddedChain(options: EmbeddedChainOptions): Promise<EmbeddedChain> {
   const log = options.log ?? (() => {});
@@ -92,24 +118,22 @@ export async function startEmbeddedChain(options: EmbeddedChainOptions): Promise
   await reclaimPrevious(pidFile, statePath, log);
   const anvil = await launchFromState(statePath, options.stateInterval ?? 2, log);
   writeFileSync(pidFile, `${anvil.pid}\n`);
-  const account = options.account ?? anvilAccount(0);
   try {
-    if (options.account !== undefined) {
-      const testClient = createTestClient({ chain: foundry, mode: 'anvil', transport: http(anvil.rpcUrl) });
-      await testClient.setBalance({ address: account.address, value: parseEther('10000') });
-    }
+    const account = options.account ?? dataDirAccount(options.dataDir);
+    const testClient = createTestClient({ chain: foundry, mode: 'anvil', transport: http(anvil.rpcUrl) });
+    await testClient.setBalance({ address: account.address, value: parseEther('10000') });
+    return {
+      rpcUrl: anvil.rpcUrl,
+      pid: anvil.pid,
+      account,
+      async stop() {
+        await anvil.stop();
+        rmSync(pidFile, { force: true });
+      },
+    };
   } catch (error) {
     await anvil.stop();
     rmSync(pidFile, { force: true });
     throw error;
   }
-  return {
-    rpcUrl: anvil.rpcUrl,
-    pid: anvil.pid,
-    account,
-    async stop() {
-      await anvil.stop();
-      rmSync(pidFile, { force: true });
-    },
-  };
 }

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { type Address, zeroAddress } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { beforeAll, describe, expect, inject, test } from 'vitest';
-import { fundedClients } from '../../fixtures/anvil.ts';
+import { FORGED_BATCH, applyBatchAsImpersonated, fundedClients } from '../../fixtures/anvil.ts';
 import { type BatchArgs, batchArgs } from './batch.ts';
 import { chainAccountFromKey, createChainClients, parseChainKey } from './clients.ts';
 import { userKey } from './contracts.ts';
@@ -25,9 +25,14 @@ function registrations(prefix: string, count: number): BatchArgs {
 
 let chain: ReputationChain;
 let factory: Address;
+let owner: Address;
+
+const impersonateOwner = (contract: Address, sequence: number, args: BatchArgs) =>
+  applyBatchAsImpersonated(inject('rpcUrl'), owner, contract, sequence, args);
 
 beforeAll(async () => {
   const { account } = await fundedClients(inject('rpcUrl'));
+  owner = account.address;
   chain = new ReputationChain(createChainClients(inject('rpcUrl'), account));
   factory = inject('factoryAddress');
 });
@@ -75,6 +80,33 @@ describe('ReputationChain', () => {
     const nowhere = '0x000000000000000000000000000000000000dEaD';
     expect(await chain.hasCode(nowhere)).toBe(false);
     await expect(chain.applyBatch(nowhere, 1, registrations('void', 1))).rejects.toMatchObject({ code: 'no_code' });
+  });
+
+  test('behavior: landedBatch finds our own batch under its sequence', async () => {
+    const { address } = await chain.createReputation(factory, {});
+    const args = registrations('landed', 2);
+    const applied = await chain.applyBatch(address, 1, args);
+    expect(await chain.landedBatch(address, 1, args)).toEqual({ ours: true, txHash: applied.txHash, blockNumber: applied.blockNumber });
+    expect(await chain.ownsContract(address)).toBe(true);
+  });
+
+  test('error: landedBatch tells a batch landed by someone impersonating the owner from ours', async () => {
+    const { address } = await chain.createReputation(factory, {});
+    const ours = registrations('victim', 2);
+    await impersonateOwner(address, 1, FORGED_BATCH);
+    const landed = await chain.landedBatch(address, 1, ours);
+    expect(landed).toMatchObject({ ours: false, sender: owner, reason: expect.stringMatching(/its contents are not this tracker's batch 1$/) });
+    // Our exact batch from the impersonated owner is ours in effect: same sender, target and calldata.
+    const { address: second } = await chain.createReputation(factory, {});
+    await impersonateOwner(second, 1, ours);
+    expect(await chain.landedBatch(second, 1, ours)).toMatchObject({ ours: true });
+    expect(await chain.landedBatch(second, 2, ours)).toMatchObject({ ours: false, txHash: null, reason: expect.stringMatching(/no BatchApplied\(2\)/) });
+  });
+
+  test('error: ownsContract is false for a contract another account created', async () => {
+    const other = new ReputationChain(createChainClients(inject('rpcUrl'), (await fundedClients(inject('rpcUrl'))).account));
+    const { address } = await other.createReputation(factory, {});
+    expect(await chain.ownsContract(address)).toBe(false);
   });
 
   test('error: other reverts are named, with their arguments', async () => {

@@ -13,6 +13,8 @@ import {
   type Hex,
   HttpRequestError,
   TimeoutError,
+  encodeFunctionData,
+  getAddress,
   isAddressEqual,
   parseEventLogs,
   zeroAddress,
@@ -26,7 +28,8 @@ import { RECEIPT_TIMEOUT_MS, ReceiptTimeoutError, TransactionRevertedError, Tran
 /**
  * What went wrong: `rpc_unavailable` (no answer: down, refused, timed out), `rpc_error` (the node
  * refused the request), `reverted` (a contract refused), `no_code` (no contract at an address),
- * `receipt_timeout`, `log_behind` (the contract has batches this tracker's log lacks).
+ * `receipt_timeout`, `log_behind` (the contract has batches this tracker's log lacks), `diverged`
+ * (a batch under one of this tracker's sequences was not sent by it, or not with its contents).
  */
 export type ChainErrorCode =
   | 'rpc_unavailable'
@@ -34,7 +37,8 @@ export type ChainErrorCode =
   | 'reverted'
   | 'no_code'
   | 'receipt_timeout'
-  | 'log_behind';
+  | 'log_behind'
+  | 'diverged';
 
 /** A custom error a contract reverted with, decoded. */
 export interface Revert {
@@ -71,6 +75,16 @@ export interface AppliedBatch {
   blockNumber: number;
   gasUsed: bigint;
 }
+
+/**
+ * What a contract holds under one batch sequence, compared with the batch this tracker persisted
+ * under it: `ours` when the transaction that applied it came from this tracker's account, to the
+ * contract, with exactly this batch's calldata; otherwise why not (`txHash` and `sender` of the
+ * transaction that did, when there is one).
+ */
+export type LandedBatch =
+  | { ours: true; txHash: Hash; blockNumber: number }
+  | { ours: false; txHash: Hash | null; sender: Address | null; reason: string };
 
 /** A user's record held by one Reputation contract itself (no referrer fallback). */
 export interface LocalRecord {
@@ -173,6 +187,58 @@ export class ReputationChain {
       }
       return { txHash: hash, blockNumber: Number(receipt.blockNumber), gasUsed: receipt.gasUsed };
     });
+  }
+
+  /**
+   * Checks that batch `sequence` of `contract` is the one this tracker sent with `args`: the
+   * contract's `BatchApplied(sequence)` event leads to the transaction, whose sender, target and
+   * calldata must be this tracker's. A sender alone proves nothing on a node where anyone can
+   * impersonate any account (Anvil's cheat methods), so the calldata is compared too.
+   */
+  async landedBatch(contract: Address, sequence: number, args: BatchArgs): Promise<LandedBatch> {
+    const logs = await this.call(`BatchApplied(${sequence}) events`, () =>
+      this.clients.publicClient.getContractEvents({
+        address: contract,
+        abi: reputationAbi,
+        eventName: 'BatchApplied',
+        args: { sequence: BigInt(sequence) },
+        fromBlock: 0n,
+        toBlock: 'latest',
+        strict: true,
+      }),
+    );
+    // The latest one set the contract's state (earlier ones only if its storage was rewritten).
+    const log = logs.at(-1);
+    if (log === undefined || log.transactionHash === null) {
+      return {
+        ours: false,
+        txHash: null,
+        sender: null,
+        reason: `the contract's lastSequence() covers batch ${sequence} but it emitted no BatchApplied(${sequence}): its storage was written directly`,
+      };
+    }
+    const hash = log.transactionHash;
+    const tx = await this.call(`eth_getTransactionByHash(${hash})`, () => this.clients.publicClient.getTransaction({ hash }));
+    const calldata = encodeFunctionData({
+      abi: reputationAbi,
+      functionName: 'applyBatch',
+      args: [BigInt(sequence), args.registrations, args.updates],
+    });
+    const sender = getAddress(tx.from);
+    const problems: string[] = [];
+    if (!isAddressEqual(sender, this.account)) problems.push(`its sender ${sender} is not this tracker's account ${this.account}`);
+    if (tx.to === null || !isAddressEqual(tx.to, contract)) problems.push(`it went to ${tx.to ?? 'no address'}, not to ${contract}`);
+    if (tx.input !== calldata) problems.push(`its contents are not this tracker's batch ${sequence}`);
+    if (problems.length > 0) return { ours: false, txHash: hash, sender, reason: `tx ${hash}: ${problems.join('; ')}` };
+    return { ours: true, txHash: hash, blockNumber: Number(log.blockNumber) };
+  }
+
+  /** Whether this tracker's account owns `contract` (`owner()`), the only account its writes accept. */
+  async ownsContract(contract: Address): Promise<boolean> {
+    const owner = await this.call('owner()', () =>
+      this.clients.publicClient.readContract({ address: contract, abi: reputationAbi, functionName: 'owner' }),
+    );
+    return isAddressEqual(owner, this.account);
   }
 
   /** Deploys a ReputationFactory from the tracker's account. */

@@ -1,13 +1,13 @@
 /**
- * Chain routes: `GET /chain/status` (open), `POST /chain/init` and `POST /chain/migrate` (admin
- * token), and the chain's `/metrics` gauges. Without a chain the status says so and the admin
+ * Chain routes: `GET /chain/status` (open; the RPC URL only with the admin token), `POST
+ * /chain/init` and `POST /chain/migrate` (admin token), and the chain's `/metrics` gauges. Without a chain the status says so and the admin
  * routes answer 409 `chain_disabled`.
  * @module
  */
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { Outbox } from '../store/index.ts';
-import { requireAdmin } from '../tracker/admin.ts';
+import { isAdmin, requireAdmin } from '../tracker/admin.ts';
 import type { TrackerConfig } from '../tracker/config.ts';
 import type { Sample } from '../tracker/metrics.ts';
 import { ChainRequestError, type ChainService, disabledStatus } from './service.ts';
@@ -61,7 +61,9 @@ async function answer(
 export function chainRoutes(deps: ChainRoutesDeps): Hono {
   const { chain } = deps;
   return new Hono()
-    .get('/chain/status', (c) => c.json(chain?.status() ?? disabledStatus(deps.outbox)))
+    .get('/chain/status', (c) =>
+      c.json(chain?.status(isAdmin(deps.config, c.req.header('authorization')) ? 'admin' : 'public') ?? disabledStatus(deps.outbox)),
+    )
     .post('/chain/init', requireAdmin(deps.config), (c) =>
       answer(c, chain, (service, body) => {
         const referrer = body.referrer ?? undefined;
@@ -85,5 +87,11 @@ export function chainSamples(deps: Pick<ChainRoutesDeps, 'chain' | 'outbox'>): S
     gauge('pbts_chain_pending_entries', 'Outbox entries not yet confirmed on chain.', status.pending_entries),
     gauge('pbts_chain_pending_batches', 'Batches cut but not yet confirmed.', status.pending_batches),
     gauge('pbts_chain_connected', '1 when the last chain request got an answer.', status.connected ? 1 : 0),
+    gauge(
+      'pbts_chain_divergence',
+      '1 while the contract holds a batch under one of our sequences that this tracker did not send (the sync stops there).',
+      status.divergence === null ? 0 : 1,
+    ),
+    gauge('pbts_chain_divergent_sequence', 'The sequence of that batch; 0 while none.', status.divergence?.sequence ?? 0),
   ];
 }

@@ -33,7 +33,10 @@ export interface ChainServiceOptions {
 export interface ChainStatusView {
   enabled: boolean;
   mode: ChainMode | 'none';
-  /** The RPC endpoint's origin only: providers put API keys in the path. */
+  /**
+   * The RPC endpoint: the embedded node's URL, an external node's origin only (providers put API
+   * keys in the path). Only in the admin view: the public status does not point anyone at the node.
+   */
   rpc_url: string | null;
   connected: boolean;
   account: Address | null;
@@ -47,6 +50,22 @@ export interface ChainStatusView {
   last_error: string | null;
   /** ISO time of `last_error`. */
   last_error_at: string | null;
+  /**
+   * A batch the contract applied under one of this tracker's sequences that this tracker did not
+   * send (the sync stops there, the batch unconfirmed); null while none.
+   */
+  divergence: DivergenceView | null;
+}
+
+/** `divergence` of {@link ChainStatusView}. */
+export interface DivergenceView {
+  contract: string;
+  sequence: number;
+  tx_hash: string | null;
+  sender: string | null;
+  reason: string;
+  /** ISO time of the detection. */
+  detected_at: string;
 }
 
 /** A chain request refused or failed: the HTTP status, a code and a reason. */
@@ -114,18 +133,31 @@ export class ChainService {
     await this.options.onClose?.();
   }
 
-  /** The chain as `GET /chain/status` shows it. */
-  status(): ChainStatusView {
+  /** The chain as `GET /chain/status` shows it; `rpc_url` only in the `admin` view. */
+  status(view: 'public' | 'admin' = 'public'): ChainStatusView {
     const sync = this.sync.status();
+    const divergence = sync.divergence;
+    const rpcUrl = this.options.mode === 'embedded' ? this.options.rpcUrl : rpcOrigin(this.options.rpcUrl);
     return {
       enabled: true,
       mode: this.options.mode,
-      rpc_url: rpcOrigin(this.options.rpcUrl),
+      rpc_url: view === 'admin' ? rpcUrl : null,
       connected: sync.connected,
       account: this.reputation.account,
       ...outboxStatus(this.outbox),
       last_error: sync.lastError,
       last_error_at: sync.lastErrorAt === null ? null : new Date(sync.lastErrorAt).toISOString(),
+      divergence:
+        divergence === null
+          ? null
+          : {
+              contract: divergence.contract,
+              sequence: divergence.sequence,
+              tx_hash: divergence.txHash,
+              sender: divergence.sender,
+              reason: divergence.reason,
+              detected_at: new Date(divergence.detectedAt).toISOString(),
+            },
     };
   }
 
@@ -251,6 +283,7 @@ export function disabledStatus(outbox: Outbox): ChainStatusView {
     ...outboxStatus(outbox),
     last_error: null,
     last_error_at: null,
+    divergence: null,
   };
 }
 

@@ -20,8 +20,8 @@ interface ChainSetupCommon {
 }
 
 /**
- * `embedded`: Anvil under the data directory, signing as `account` (funded on start) or Anvil's
- * dev account 0. `external`: the node at `rpcUrl`, signing as `account`, creating the contract
+ * `embedded`: Anvil under the data directory, signing as `account` or else the data directory's
+ * own key (`chain-key`), funded on start. `external`: the node at `rpcUrl`, signing as `account`, creating the contract
  * through `factory` on `POST /chain/init`.
  */
 export type ChainSetup =

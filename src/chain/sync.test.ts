@@ -1,32 +1,40 @@
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Address, Hex } from 'viem';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest';
+import { FORGED_BATCH, applyBatchAsImpersonated, fundedClients } from '../../fixtures/anvil.ts';
 import { waitFor } from '../../fixtures/wait.ts';
 import { openStore, type Store } from '../store/index.ts';
-import type { BatchArgs } from './batch.ts';
+import { type BatchArgs, batchArgs } from './batch.ts';
+import { createChainClients } from './clients.ts';
 import { userKey } from './contracts.ts';
-import { type AppliedBatch, BadSequenceError, ChainError } from './reputation.ts';
+import { type AppliedBatch, BadSequenceError, ChainError, type LandedBatch, ReputationChain } from './reputation.ts';
 import { ReputationSync, type SyncChain, type SyncOptions } from './sync.ts';
 
 const CONTRACT = '0x00000000000000000000000000000000000000c1' as Address;
+/** The sync's own account, and another one. */
+const US = '0x00000000000000000000000000000000000000a1' as Address;
+const OTHER = '0x00000000000000000000000000000000000000a2' as Address;
 const key = (n: number) => new Uint8Array(48).fill(n);
 
 /** An in-memory Reputation contract per address, with the failures a real chain has. */
 class FakeChain implements SyncChain {
-  readonly contracts = new Map<Address, { last: number; applied: { sequence: number; args: BatchArgs }[] }>();
+  readonly contracts = new Map<Address, { last: number; owner: Address; applied: { sequence: number; args: BatchArgs; sender: Address }[] }>();
   /** No answer at all, as a node that is down. */
   down = false;
   /** Apply the next batch, then lose the answer (a crash or an outage between send and receipt). */
   loseNextReceipt = false;
   attempts = 0;
   pings = 0;
+  /** lastSequence() reads still answered as before the latest batch (a node behind its peers). */
+  staleReads = 0;
 
   constructor(...addresses: Address[]) {
     for (const address of addresses) this.deploy(address);
   }
 
-  deploy(address: Address) {
-    this.contracts.set(address, { last: 0, applied: [] });
+  deploy(address: Address, owner = US) {
+    this.contracts.set(address, { last: 0, owner, applied: [] });
   }
 
   private answer() {
@@ -45,22 +53,47 @@ class FakeChain implements SyncChain {
 
   async lastSequence(address: Address) {
     this.answer();
-    return this.contracts.get(address)!.last;
+    const { last } = this.contracts.get(address)!;
+    if (this.staleReads > 0 && last > 0) {
+      this.staleReads--;
+      return last - 1;
+    }
+    return last;
   }
 
   async applyBatch(address: Address, sequence: number, args: BatchArgs): Promise<AppliedBatch> {
     this.attempts++;
+    return this.applyAs(US, address, sequence, args);
+  }
+
+  /** `applyBatch` sent by `sender` (who may be impersonating the owner). */
+  async applyAs(sender: Address, address: Address, sequence: number, args: BatchArgs): Promise<AppliedBatch> {
     this.answer();
     const contract = this.contracts.get(address);
     if (contract === undefined) throw new ChainError('no_code', `no contract at ${address}`);
     if (sequence !== contract.last + 1) throw new BadSequenceError(contract.last + 1, sequence);
     contract.last = sequence;
-    contract.applied.push({ sequence, args });
+    contract.applied.push({ sequence, args, sender });
     if (this.loseNextReceipt) {
       this.loseNextReceipt = false;
       throw new ChainError('rpc_unavailable', 'socket hang up');
     }
     return { txHash: `0x${sequence.toString(16).padStart(64, '0')}` as Hex, blockNumber: sequence, gasUsed: 1n };
+  }
+
+  async landedBatch(address: Address, sequence: number, args: BatchArgs): Promise<LandedBatch> {
+    this.answer();
+    const landed = this.contracts.get(address)!.applied.findLast((batch) => batch.sequence === sequence);
+    const txHash = `0x${sequence.toString(16).padStart(64, 'f')}` as Hex;
+    if (landed === undefined) return { ours: false, txHash: null, sender: null, reason: 'no BatchApplied event' };
+    if (landed.sender !== US) return { ours: false, txHash, sender: landed.sender, reason: `sender ${landed.sender}` };
+    if (!isDeepStrictEqual(landed.args, args)) return { ours: false, txHash, sender: US, reason: 'other contents' };
+    return { ours: true, txHash, blockNumber: sequence };
+  }
+
+  async ownsContract(address: Address) {
+    this.answer();
+    return this.contracts.get(address)!.owner === US;
   }
 
   /** Per user key: uploaded and downloaded as the contract holds them. */
@@ -99,7 +132,7 @@ function report(sender: number, receiver: number, bytes = 16384) {
   });
 }
 
-function startSync(chain: FakeChain, options: Partial<SyncOptions> = {}) {
+function startSync(chain: SyncChain, options: Partial<SyncOptions> = {}) {
   sync = new ReputationSync({
     outbox: store.outbox,
     chain,
@@ -156,7 +189,7 @@ describe('ReputationSync', () => {
     const chain = new FakeChain(CONTRACT);
     await syncOneBatch(chain);
     expect(store.outbox.batch(1)).toMatchObject({ entries: 4, txHash: `0x${'1'.padStart(64, '0')}`, blockNumber: 1 });
-    expect(sync!.status()).toEqual({ connected: true, lastError: null, lastErrorAt: null });
+    expect(sync!.status()).toEqual({ connected: true, lastError: null, lastErrorAt: null, divergence: null });
   });
 
   test('behavior: a full batch is cut at once, a partial one after batchDelayMs', async () => {
@@ -195,9 +228,11 @@ describe('ReputationSync', () => {
     addUser();
     addUser();
     store.outbox.cutBatch(10);
-    // Applied before a crash: the store never heard back, and no reconcile runs before the send.
-    await chain.applyBatch(CONTRACT, 1, { registrations: [], updates: [] });
-    chain.contracts.get(CONTRACT)!.applied.length = 0;
+    // Applied before a crash: the store never heard back.
+    await chain.applyBatch(CONTRACT, 1, batchArgs(store.outbox.batchEntries(1)));
+    chain.attempts = 0;
+    // The start's reconcile reads lastSequence() 0, so the batch is sent again.
+    chain.staleReads = 1;
     const sent = startSync(chain, { checkIntervalMs: 60_000 });
     await waitFor('the batch to be confirmed', settled);
     expect(chain.attempts).toBe(1);
@@ -210,10 +245,67 @@ describe('ReputationSync', () => {
     for (let i = 0; i < 4; i++) addUser();
     store.outbox.cutBatch(2);
     store.outbox.cutBatch(2);
-    chain.contracts.get(CONTRACT)!.last = 2;
+    for (const sequence of [1, 2]) await chain.applyBatch(CONTRACT, sequence, batchArgs(store.outbox.batchEntries(sequence)));
+    chain.attempts = 0;
     startSync(chain);
     await waitFor('both batches confirmed', settled);
     expect(chain.attempts).toBe(0);
+    expect(store.outbox.batch(2)!.txHash).toBe(`0x${'2'.padStart(64, 'f')}`);
+  });
+
+  test('error: a batch someone else landed under our next sequence is not confirmed, and the sync reports the divergence', async () => {
+    const chain = new FakeChain(CONTRACT);
+    const lines: string[] = [];
+    addUser();
+    addUser();
+    store.outbox.cutBatch(10);
+    // Someone impersonating the owner (or holding its key) takes sequence 1 with other contents,
+    // after the start's reconcile and before our send.
+    await chain.applyAs(US, CONTRACT, 1, { registrations: [], updates: [] });
+    chain.staleReads = 1;
+    const running = startSync(chain, { checkIntervalMs: 60_000, log: (line) => lines.push(line) });
+    await waitFor('the divergence', () => running.status().divergence);
+    expect(chain.attempts).toBeGreaterThanOrEqual(1);
+    expect(store.outbox.state().confirmedSequence).toBe(0);
+    expect(store.outbox.stats().pendingEntries).toBe(2);
+    expect(running.status().divergence).toMatchObject({ contract: CONTRACT, sequence: 1, sender: US, reason: 'other contents' });
+    expect(running.status().lastError).toMatch(/^DIVERGENCE: contract .* applied a batch 1 this tracker did not send/);
+    expect(lines.filter((line) => line.includes('DIVERGENCE'))).toHaveLength(1);
+    // It stays stuck and loud: no later pass confirms it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(store.outbox.state().confirmedSequence).toBe(0);
+    expect(running.status().divergence).not.toBeNull();
+  });
+
+  test('error: on start, a batch the contract applied from another account is a divergence, not confirmed', async () => {
+    const chain = new FakeChain(CONTRACT);
+    addUser();
+    addUser();
+    store.outbox.cutBatch(10);
+    await chain.applyAs(OTHER, CONTRACT, 1, batchArgs(store.outbox.batchEntries(1)));
+    const running = startSync(chain);
+    await waitFor('the divergence', () => running.status().divergence);
+    expect(running.status().divergence).toMatchObject({ sequence: 1, sender: OTHER });
+    expect(store.outbox.state().confirmedSequence).toBe(0);
+    expect(chain.attempts).toBe(0);
+  });
+
+  test('behavior: with provision, a contract owned by another account is replaced and every batch is applied to the new one', async () => {
+    const chain = new FakeChain();
+    chain.deploy(CONTRACT, OTHER);
+    const replacement = '0x00000000000000000000000000000000000000c3' as Address;
+    startSync(chain, {
+      provision: async () => {
+        chain.deploy(replacement);
+        store.outbox.setContract(replacement, null);
+      },
+    });
+    addUser();
+    addUser();
+    report(1, 2);
+    await waitFor('the new contract to catch up', () => settled() && store.outbox.state().contract === replacement);
+    expectExactlyOnce(chain, replacement);
+    expect(chain.sequences(CONTRACT)).toEqual([]);
   });
 
   test('behavior: an RPC outage delays the sync, which catches up when the node answers again', async () => {
@@ -354,5 +446,34 @@ describe('ReputationSync', () => {
     expect(fresh.outbox.state().lastSequence).toBe(0);
     await idle.stop();
     fresh.close();
+  });
+});
+
+describe('ReputationSync on Anvil', () => {
+  test('error: a batch landed under our next sequence by someone impersonating the owner is not confirmed, and the divergence is reported', async () => {
+    const rpcUrl = inject('rpcUrl');
+    const { account } = await fundedClients(rpcUrl);
+    const chain = new ReputationChain(createChainClients(rpcUrl, account));
+    const { address: contract } = await chain.createReputation(inject('factoryAddress'), {});
+    store.outbox.setContract(contract, null);
+    addUser();
+    addUser();
+    report(1, 2);
+    store.outbox.cutBatch(10);
+
+    // Anyone who reaches the node sends as the owner, whatever its key, and takes sequence 1.
+    const hash = await applyBatchAsImpersonated(rpcUrl, account.address, contract, 1, FORGED_BATCH);
+
+    const lines: string[] = [];
+    const running = startSync(chain, { log: (line) => lines.push(line) });
+    await waitFor('the divergence', () => running.status().divergence);
+    expect(running.status().divergence).toMatchObject({ contract, sequence: 1, txHash: hash, sender: account.address });
+    expect(running.status().lastError).toMatch(/^DIVERGENCE: .*its contents are not this tracker's batch 1/);
+    expect(lines.some((line) => line.startsWith('chain: DIVERGENCE'))).toBe(true);
+    expect(store.outbox.state().confirmedSequence).toBe(0);
+    expect(store.outbox.stats().pendingEntries).toBe(4);
+    // The store does not claim credits the chain never received.
+    expect(store.userById('user1')).toMatchObject({ chainUploaded: 0, chainDownloaded: 0 });
+    expect(store.outbox.batch(1)!.txHash).toBeNull();
   });
 });

@@ -7,13 +7,15 @@
  *
  * Exactly once: the contract applies batch n only after n - 1, so a re-sent batch that already
  * landed reverts `BadSequence` and is confirmed instead; a chain that lost batches (lastSequence
- * below our confirmed one) gets them again from the persisted log.
+ * below our confirmed one) gets them again from the persisted log. A batch is only ever confirmed
+ * by its own receipt or after checking that what the contract applied under its sequence is ours
+ * (sender and contents): anything else is a divergence, shown in the status, never confirmed.
  * @module
  */
-import type { Address } from 'viem';
+import type { Address, Hash } from 'viem';
 import type { Outbox } from '../store/index.ts';
 import { type BatchArgs, batchArgs } from './batch.ts';
-import { type AppliedBatch, BadSequenceError, ChainError, toChainError } from './reputation.ts';
+import { type AppliedBatch, BadSequenceError, ChainError, type LandedBatch, toChainError } from './reputation.ts';
 
 /**
  * Largest batch: 250 registrations cost about 24M gas, under the 30M block gas limit of Anvil and
@@ -27,6 +29,10 @@ export interface SyncChain {
   hasCode(address: Address): Promise<boolean>;
   lastSequence(contract: Address): Promise<number>;
   applyBatch(contract: Address, sequence: number, args: BatchArgs): Promise<AppliedBatch>;
+  /** What `contract` applied under `sequence`, compared with `args` (see {@link ReputationChain.landedBatch}). */
+  landedBatch(contract: Address, sequence: number, args: BatchArgs): Promise<LandedBatch>;
+  /** Whether the sync's account owns `contract`. */
+  ownsContract(contract: Address): Promise<boolean>;
 }
 
 /** Batching and retry settings; every field has a default. */
@@ -57,6 +63,18 @@ export interface SyncOptions extends SyncTuning {
   log?: (line: string) => void;
 }
 
+/** A batch the contract holds under one of this tracker's sequences that this tracker did not send. */
+export interface Divergence {
+  contract: Address;
+  sequence: number;
+  /** The transaction that applied it, when the contract emitted its event. */
+  txHash: Hash | null;
+  sender: Address | null;
+  reason: string;
+  /** Unix milliseconds of the first detection. */
+  detectedAt: number;
+}
+
 /** What the sync knows about the chain right now. */
 export interface SyncStatus {
   /** The last chain request got an answer. */
@@ -65,6 +83,8 @@ export interface SyncStatus {
   lastError: string | null;
   /** Unix milliseconds of `lastError`. */
   lastErrorAt: number | null;
+  /** The batch the sync is stuck at because someone else's landed under its sequence; null when none. */
+  divergence: Divergence | null;
 }
 
 /** The background loop; `start()` it once, `stop()` before closing the store. */
@@ -90,6 +110,9 @@ export class ReputationSync {
   private connected = false;
   private lastError: string | null = null;
   private lastErrorAt: number | null = null;
+  private divergence: Divergence | null = null;
+  /** The contract last found owned by our account (the embedded chain checks once per contract). */
+  private ownedContract: Address | undefined;
 
   constructor(private readonly options: SyncOptions) {
     this.outbox = options.outbox;
@@ -131,7 +154,7 @@ export class ReputationSync {
 
   /** Connection state and the last error. */
   status(): SyncStatus {
-    return { connected: this.connected, lastError: this.lastError, lastErrorAt: this.lastErrorAt };
+    return { connected: this.connected, lastError: this.lastError, lastErrorAt: this.lastErrorAt, divergence: this.currentDivergence() };
   }
 
   /**
@@ -198,13 +221,33 @@ export class ReputationSync {
         return null;
       }
       if (contract !== null) this.log(`no contract code at ${contract}: the chain lost its state; creating a new contract`);
-      await this.options.provision();
-      contract = this.outbox.state().contract as Address;
-      this.log(`reputation contract ${contract}; batches are applied to it from sequence 1`);
+      contract = await this.provisionContract();
+    } else if (!(await this.owned(contract))) {
+      this.log(`the contract ${contract} is owned by another account (created under another key); creating a new contract`);
+      contract = await this.provisionContract();
     }
     await this.reconcile(contract);
     this.markChecked();
     return contract;
+  }
+
+  private async provisionContract(): Promise<Address> {
+    await this.options.provision!();
+    const contract = this.outbox.state().contract as Address;
+    this.log(`reputation contract ${contract}; batches are applied to it from sequence 1`);
+    return contract;
+  }
+
+  /**
+   * Whether our account owns `contract`. Asked only with provisioning (the embedded chain), once
+   * per contract: a contract made under another key (Anvil's public dev key, before the data
+   * directory had its own) refuses every batch, so the embedded chain replaces it.
+   */
+  private async owned(contract: Address): Promise<boolean> {
+    if (this.options.provision === undefined || this.ownedContract === contract) return true;
+    if (!(await this.chain.ownsContract(contract))) return false;
+    this.ownedContract = contract;
+    return true;
   }
 
   /** Aligns the store's confirmed sequence with the contract's `lastSequence()`. */
@@ -226,9 +269,39 @@ export class ReputationSync {
             'another tracker or database wrote to it',
         );
       }
-      // Sent and applied before a crash or a lost receipt.
-      for (let sequence = confirmedSequence + 1; sequence <= last; sequence++) this.outbox.confirmBatch(sequence);
+      // Sent and applied before a crash or a lost receipt, if what landed is ours.
+      for (let sequence = confirmedSequence + 1; sequence <= last && !this.stopped; sequence++) await this.confirmLanded(contract, sequence);
     }
+  }
+
+  /**
+   * Confirms batch `sequence`, which the contract says it applied without our receipt to prove it,
+   * once its transaction is found to be ours; otherwise records the divergence and throws.
+   */
+  private async confirmLanded(contract: Address, sequence: number): Promise<void> {
+    const landed = await this.chain.landedBatch(contract, sequence, batchArgs(this.outbox.batchEntries(sequence)));
+    if (this.stopped) return;
+    if (landed.ours) {
+      this.outbox.confirmBatch(sequence, { txHash: landed.txHash, blockNumber: landed.blockNumber });
+      return;
+    }
+    const known = this.currentDivergence();
+    if (known?.contract !== contract || known.sequence !== sequence) {
+      this.divergence = { contract, sequence, txHash: landed.txHash, sender: landed.sender, reason: landed.reason, detectedAt: Date.now() };
+    }
+    throw new ChainError(
+      'diverged',
+      `DIVERGENCE: contract ${contract} applied a batch ${sequence} this tracker did not send (${landed.reason}); ` +
+        `this tracker's batch ${sequence} stays unconfirmed and the sync stops there: someone else writes to the contract`,
+    );
+  }
+
+  /** The recorded divergence while it still holds: same contract, its batch not confirmed since. */
+  private currentDivergence(): Divergence | null {
+    const divergence = this.divergence;
+    if (divergence === null) return null;
+    const { contract, confirmedSequence } = this.outbox.state();
+    return divergence.contract === contract && confirmedSequence < divergence.sequence ? divergence : null;
   }
 
   /** Cuts a batch when `batchSize` entries are queued or the oldest has waited `batchDelayMs`. */
@@ -255,8 +328,8 @@ export class ReputationSync {
       applied = await this.chain.applyBatch(contract, sequence, args);
     } catch (error) {
       if (error instanceof BadSequenceError && error.expected > sequence) {
-        // It landed earlier and its receipt was lost (a crash, an outage): ours, as only we write.
-        this.outbox.confirmBatch(sequence);
+        // It landed earlier and its receipt was lost (a crash, an outage), or someone else's did.
+        await this.confirmLanded(contract, sequence);
         return;
       }
       if (error instanceof BadSequenceError) {

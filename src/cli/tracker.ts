@@ -23,8 +23,20 @@ export const TRACKER_USAGE = `Usage: pbts tracker [options]
   --initial-credit B    upload credit of new users in bytes (default 1 GiB)
   --epoch-seconds W     receipt epoch length (default 3600)
   --window N            receipt acceptance window in epochs (default 24)
+  --report-bytes-per-second B   report bytes one address (IPv6: /64) may send per second
+                        (default 8388608; burst the larger of this and 2 MiB)
+  --verify-pending-per-address N  receipts one address may have pending verification (default 16384)
+  --verify-pending-per-sender N   receipts one sender may have pending verification (default 4096)
+  --failed-report-cache N         refused reports remembered, by body and by verification (default 4096)
   --interval S          announce interval in seconds (default 1800)
   --trust-proxy IPS     honour X-Forwarded-For from these proxies (comma-separated)
+  --max-peers N         global peer budget over all torrents (default: half the heap, 1,200 B a peer)
+  --max-peers-per-passkey N          peers one passkey may hold over all torrents (default 10000)
+  --max-peers-per-address N          peers one address may hold over all torrents (default 50000)
+  --max-torrent-peers-per-passkey N  peers one passkey may hold in one torrent (default 32)
+  --max-torrent-peers-per-address N  peers one address may hold in one torrent (default 64)
+                        (at a limit the holder's own oldest peer is dropped, never another's)
+  --max-connections-per-address N    open HTTP connections per client address (default 256)
   --verify-workers N    BLS verification threads (default: CPU count)
   --backend NAME        BLS backend: blst (default) or noble              [PBTS_BLS_BACKEND]
 
@@ -34,7 +46,7 @@ Chain (reputation committed to a Reputation contract through a durable outbox):
   --factory ADDR        ReputationFactory on the external chain (POST /chain/init uses it)
                                                                           [PBTS_FACTORY]
   --chain-key HEX       the tracker's chain private key; required with an RPC URL, optional
-                        with embedded (default: Anvil's dev account 0); prefer the variable
+                        with embedded (default: a key of its own in <data-dir>/chain-key); prefer the variable
                                                                           [PBTS_CHAIN_KEY]
   --chain-batch-size N  most outbox entries per batch transaction (default 100)
   --chain-batch-ms MS   longest an entry waits for its batch to fill (default 1000)
@@ -105,8 +117,18 @@ export async function runTracker(argv: string[]): Promise<number> {
       'initial-credit': { type: 'string' },
       'epoch-seconds': { type: 'string' },
       window: { type: 'string' },
+      'report-bytes-per-second': { type: 'string' },
+      'verify-pending-per-address': { type: 'string' },
+      'verify-pending-per-sender': { type: 'string' },
+      'failed-report-cache': { type: 'string' },
       interval: { type: 'string' },
       'trust-proxy': { type: 'string' },
+      'max-peers': { type: 'string' },
+      'max-peers-per-passkey': { type: 'string' },
+      'max-peers-per-address': { type: 'string' },
+      'max-torrent-peers-per-passkey': { type: 'string' },
+      'max-torrent-peers-per-address': { type: 'string' },
+      'max-connections-per-address': { type: 'string' },
       'verify-workers': { type: 'string' },
       backend: { type: 'string', default: process.env.PBTS_BLS_BACKEND ?? 'blst' },
       chain: { type: 'string', default: process.env.PBTS_CHAIN ?? 'embedded' },
@@ -143,8 +165,18 @@ export async function runTracker(argv: string[]): Promise<number> {
       initialCredit: number('initial-credit', values['initial-credit']),
       epochSeconds: number('epoch-seconds', values['epoch-seconds']),
       windowEpochs: number('window', values.window),
+      reportBytesPerSecond: number('report-bytes-per-second', values['report-bytes-per-second']),
+      verifyPendingPerAddress: number('verify-pending-per-address', values['verify-pending-per-address']),
+      verifyPendingPerSender: number('verify-pending-per-sender', values['verify-pending-per-sender']),
+      failedReportCache: number('failed-report-cache', values['failed-report-cache']),
       interval: number('interval', values.interval),
       trustProxy: values['trust-proxy']?.split(',').filter(Boolean),
+      maxPeers: number('max-peers', values['max-peers']),
+      maxPeersPerPasskey: number('max-peers-per-passkey', values['max-peers-per-passkey']),
+      maxPeersPerAddress: number('max-peers-per-address', values['max-peers-per-address']),
+      maxTorrentPeersPerPasskey: number('max-torrent-peers-per-passkey', values['max-torrent-peers-per-passkey']),
+      maxTorrentPeersPerAddress: number('max-torrent-peers-per-address', values['max-torrent-peers-per-address']),
+      maxConnectionsPerAddress: number('max-connections-per-address', values['max-connections-per-address']),
     },
   });
   const settings = publicConfig(tracker.config);
@@ -158,7 +190,7 @@ export async function runTracker(argv: string[]): Promise<number> {
       ? 'TEE: none (configured keys; no attestation)'
       : `TEE: ${tee.mode}, quotes under the ${tee.trustAnchor} root, chain account ${tee.identity!.chainAccount.address}`,
   );
-  const status = tracker.chain?.status();
+  const status = tracker.chain?.status('admin');
   console.log(
     status === undefined
       ? 'chain: none (reputation stays in the store; the outbox keeps it for a chain to come)'

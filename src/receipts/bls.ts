@@ -55,9 +55,13 @@ export interface BlsBackend {
     messages: readonly Uint8Array[],
     signature: Uint8Array,
   ): boolean;
-  /** Throws {@link BlsError} unless `publicKey` is a valid, non-infinity, prime-order G1 point. */
+  /**
+   * Throws {@link BlsError} unless `publicKey` is the canonical compressed encoding
+   * ({@link checkCanonical}) of a non-infinity, prime-order G1 point. Every entry point that
+   * takes a public key applies the same rule.
+   */
   validatePublicKey(publicKey: Uint8Array): void;
-  /** Throws {@link BlsError} unless `signature` is a valid, non-infinity, prime-order G2 point. */
+  /** Throws {@link BlsError} unless `signature` is the canonical compressed encoding of a non-infinity, prime-order G2 point. */
   validateSignature(signature: Uint8Array): void;
   /** Proof of possession: the secret key's signature over its own public key under {@link POP_DST}. */
   popProve(secretKey: Uint8Array): Uint8Array;
@@ -74,6 +78,54 @@ export function validateSecretKey(secretKey: Uint8Array): void {
   for (const byte of secretKey) scalar = (scalar << 8n) | BigInt(byte);
   if (scalar === 0n || scalar >= CURVE_ORDER) {
     throw new BlsError('secret-key', 'secret key is not a scalar in [1, r)');
+  }
+}
+
+/** The base field modulus p of BLS12-381, 48 bytes big-endian: every coordinate is below it. */
+export const FIELD_MODULUS =
+  0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaabn;
+const FIELD_MODULUS_BYTES = Uint8Array.from(Buffer.from(FIELD_MODULUS.toString(16).padStart(96, '0'), 'hex'));
+/** Flag bits in the first byte of a compressed point (ZCash / IETF serialization). */
+const COMPRESSED_FLAG = 0x80;
+const INFINITY_FLAG = 0x40;
+const FLAG_MASK = 0xe0;
+
+/** True when the 48-byte field element at `offset` (flag bits of its first byte masked off) is below p. */
+function belowModulus(bytes: Uint8Array, offset: number, firstByteMask: number): boolean {
+  for (let i = 0; i < FIELD_MODULUS_BYTES.length; i++) {
+    const byte = bytes[offset + i]! & (i === 0 ? firstByteMask : 0xff);
+    const limit = FIELD_MODULUS_BYTES[i]!;
+    if (byte !== limit) return byte < limit;
+  }
+  return false; // equal to p
+}
+
+/**
+ * Throws {@link BlsError} unless `bytes` (already of the right length) is the canonical
+ * compressed encoding of a point other than infinity: compression flag set, infinity flag clear,
+ * every coordinate (x for G1; both halves of x for G2) below p. Every point has exactly one such
+ * encoding (the sort flag picks y), so one key or signature has exactly one byte string; without
+ * this check a decoder that reduces mod p would accept x + p as a second name for the same key.
+ * Curve and subgroup membership are the decoder's job.
+ */
+export function checkCanonical(bytes: Uint8Array, code: 'public-key' | 'signature'): void {
+  const what = code === 'public-key' ? 'public key' : 'signature';
+  const flags = bytes[0]! & FLAG_MASK;
+  if ((flags & COMPRESSED_FLAG) === 0) {
+    throw new BlsError(code, `${what} is not a compressed point encoding (compression flag clear)`);
+  }
+  if ((flags & INFINITY_FLAG) !== 0) {
+    const rest = bytes.subarray(1).every((byte) => byte === 0) && (bytes[0]! & ~INFINITY_FLAG & ~COMPRESSED_FLAG) === 0;
+    throw new BlsError(
+      code,
+      rest ? `${what} is the point at infinity` : `${what} has the infinity flag with other bits set`,
+    );
+  }
+  if (!belowModulus(bytes, 0, ~FLAG_MASK & 0xff)) {
+    throw new BlsError(code, `${what} is not canonical: a coordinate is not below the field modulus p`);
+  }
+  if (code === 'signature' && !belowModulus(bytes, FIELD_MODULUS_BYTES.length, 0xff)) {
+    throw new BlsError(code, `${what} is not canonical: a coordinate is not below the field modulus p`);
   }
 }
 

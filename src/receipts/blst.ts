@@ -4,6 +4,7 @@ import {
   BlsError,
   PUBLIC_KEY_LENGTH,
   SIGNATURE_LENGTH,
+  checkCanonical,
   checkLength,
   validateSecretKey,
 } from './bls.ts';
@@ -11,6 +12,8 @@ import { noble } from './noble.ts';
 
 function parsePublicKey(bytes: Uint8Array): blst.PublicKey {
   checkLength(bytes, PUBLIC_KEY_LENGTH, 'public-key');
+  // blst refuses non-canonical bytes itself; the shared rule makes both backends say the same.
+  checkCanonical(bytes, 'public-key');
   try {
     // `true` asks blst for the infinity and subgroup checks.
     return blst.PublicKey.fromBytes(bytes, true);
@@ -21,6 +24,7 @@ function parsePublicKey(bytes: Uint8Array): blst.PublicKey {
 
 function parseSignature(bytes: Uint8Array): blst.Signature {
   checkLength(bytes, SIGNATURE_LENGTH, 'signature');
+  checkCanonical(bytes, 'signature');
   try {
     return blst.Signature.fromBytes(bytes, true, true);
   } catch (error) {
@@ -36,7 +40,7 @@ function secretKeyOf(bytes: Uint8Array): blst.SecretKey {
 /**
  * Native backend on `@chainsafe/blst` (the default). Its binding fixes the hash-to-curve tag to
  * the signature DST, so proofs of possession, which need the POP DST and happen once per
- * registration, go through the pure-JS backend.
+ * registration, go through the pure-JS backend, after blst has decoded both inputs.
  */
 export const blstBackend: BlsBackend = {
   name: 'blst',
@@ -68,5 +72,15 @@ export const blstBackend: BlsBackend = {
   validatePublicKey: (publicKey) => void parsePublicKey(publicKey),
   validateSignature: (signature) => void parseSignature(signature),
   popProve: (secretKey) => noble.popProve(secretKey),
-  popVerify: (publicKey, proof) => noble.popVerify(publicKey, proof),
+  popVerify(publicKey, proof) {
+    // The pairing runs in noble, but the inputs must pass blst's own decoding first, so this
+    // backend's rule for what a key is holds at registration too.
+    try {
+      parsePublicKey(publicKey);
+      parseSignature(proof);
+    } catch {
+      return false;
+    }
+    return noble.popVerify(publicKey, proof);
+  },
 };

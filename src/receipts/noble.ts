@@ -1,4 +1,5 @@
 import { bls12_381 } from '@noble/curves/bls12-381';
+import { equalBytes } from '@noble/curves/abstract/utils';
 import {
   type BlsBackend,
   BlsError,
@@ -6,6 +7,7 @@ import {
   PUBLIC_KEY_LENGTH,
   SIG_DST,
   SIGNATURE_LENGTH,
+  checkCanonical,
   checkLength,
   validateSecretKey,
 } from './bls.ts';
@@ -19,28 +21,40 @@ type G2Point = ReturnType<typeof G2.fromBytes>;
 
 function parsePublicKey(bytes: Uint8Array): G1Point {
   checkLength(bytes, PUBLIC_KEY_LENGTH, 'public-key');
+  // noble reduces coordinates mod p and reads flags loosely: refuse every other spelling first.
+  checkCanonical(bytes, 'public-key');
   let point: G1Point;
   try {
-    point = G1.fromBytes(bytes);
+    // A copy: noble clears the flag bits of what it is given in place, and a Buffer's `slice`
+    // inside it shares the caller's memory.
+    point = G1.fromBytes(Uint8Array.from(bytes));
     // assertValidity checks the curve equation and the prime-order subgroup.
     point.assertValidity();
   } catch (error) {
     throw new BlsError('public-key', `invalid public key: ${(error as Error).message}`);
   }
   if (point.is0()) throw new BlsError('public-key', 'public key is the point at infinity');
+  // Belt and braces: the bytes must be exactly what this point encodes to.
+  if (!equalBytes(point.toBytes(true), bytes)) {
+    throw new BlsError('public-key', 'public key is not the canonical encoding of its point');
+  }
   return point;
 }
 
 function parseSignature(bytes: Uint8Array): G2Point {
   checkLength(bytes, SIGNATURE_LENGTH, 'signature');
+  checkCanonical(bytes, 'signature');
   let point: G2Point;
   try {
-    point = G2.fromBytes(bytes);
+    point = G2.fromBytes(Uint8Array.from(bytes));
     point.assertValidity();
   } catch (error) {
     throw new BlsError('signature', `invalid signature: ${(error as Error).message}`);
   }
   if (point.is0()) throw new BlsError('signature', 'signature is the point at infinity');
+  if (!equalBytes(point.toBytes(true), bytes)) {
+    throw new BlsError('signature', 'signature is not the canonical encoding of its point');
+  }
   return point;
 }
 

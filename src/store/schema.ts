@@ -77,6 +77,17 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO chain_outbox (user_id, kind, uploaded, downloaded)
     SELECT user_id, 'update', 0, downloaded FROM users WHERE downloaded > 0 ORDER BY created_at, rowid;
   `,
+  // 3: the spent-id horizon, the oldest epoch still guarded. Collecting spent ids raises it (in the
+  // same transaction), and a receipt older than it is refused whatever the window says, so a
+  // larger window after a restart cannot re-open collected ids. A store collected before this
+  // version starts at its oldest kept id's epoch: older ones may have been collected.
+  `
+  CREATE TABLE spent_horizon (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    oldest_epoch INTEGER NOT NULL
+  );
+  INSERT INTO spent_horizon (id, oldest_epoch) SELECT 1, coalesce(min(epoch), 0) FROM spent;
+  `,
 ];
 
 /** Schema version this code writes and reads. */

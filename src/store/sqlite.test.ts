@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
   AlreadySpentError,
   DuplicateUserError,
+  ExpiredReceiptError,
   InvalidReportError,
   openStore,
   SCHEMA_VERSION,
@@ -146,11 +147,11 @@ describe('memory store', () => {
     // Collecting ids never touches the credits they earned.
     expect(store.userById('alice')!.uploaded).toBe(1000 + 48 * KiB);
 
-    // At most `limit` per call.
-    const more = Array.from({ length: 5 }, () => receipt(1, 2, 16 * KiB, 10));
+    // At most `limit` per call (epoch 10 is below the horizon now: refused, see the file store).
+    const more = Array.from({ length: 4 }, () => receipt(1, 2, 16 * KiB, 11));
     store.applyReport({ receipts: more });
-    expect(store.gcSpent(11, 3)).toBe(3);
-    expect(store.gcSpent(11, 3)).toBe(2);
+    expect(store.gcSpent(12, 3)).toBe(3);
+    expect(store.gcSpent(12, 3)).toBe(2);
   });
 });
 
@@ -198,6 +199,47 @@ describe('file store', () => {
     expect(other.userById('alice')!.uploaded).toBe(16 * KiB);
     other.close();
     tracker.close();
+  });
+
+  test('behavior: collecting raises the spent-id horizon, durably, and a collected receipt is refused after reopening', () => {
+    const first = openStore({ dataDir });
+    first.createUser({ userId: 'alice', publicKey: key(1) });
+    first.createUser({ userId: 'bob', publicKey: key(2) });
+    expect(first.spentHorizon()).toBe(0);
+    const old = receipt(1, 2, 16 * KiB, 10);
+    first.applyReport({ receipts: [old] });
+    expect(first.gcSpent(12)).toBe(1);
+    expect(first.spentHorizon()).toBe(12);
+    // Never lowered by a collection with an older bound (a larger window).
+    first.gcSpent(5);
+    expect(first.spentHorizon()).toBe(12);
+    first.close();
+
+    const second = openStore({ dataDir });
+    expect(second.spentHorizon()).toBe(12);
+    expect(second.isSpent(old.id)).toBe(false);
+    const before = second.stats();
+    expect(() => second.applyReport({ receipts: [receipt(1, 2, 16 * KiB, 12), old] })).toThrow(ExpiredReceiptError);
+    expect(() => second.applyReport({ receipts: [old] })).toThrow(expect.objectContaining({ index: 0, epoch: 10, horizon: 12 }));
+    expect(second.stats()).toEqual(before);
+    expect(second.applyReport({ receipts: [receipt(1, 2, 16 * KiB, 12)] }).accepted).toBe(1);
+    second.close();
+  });
+
+  test('behavior: a store collected before the horizon existed starts at its oldest kept epoch', () => {
+    const first = openStore({ dataDir });
+    first.createUser({ userId: 'alice', publicKey: key(1) });
+    first.createUser({ userId: 'bob', publicKey: key(2) });
+    first.applyReport({ receipts: [receipt(1, 2, 16 * KiB, 40), receipt(1, 2, 16 * KiB, 41)] });
+    first.close();
+    // Back to schema 2, as an older tracker left it.
+    const db = new Database(join(dataDir, STORE_FILE));
+    db.exec('DROP TABLE spent_horizon');
+    db.pragma('user_version = 2');
+    db.close();
+    const second = openStore({ dataDir });
+    expect(second.spentHorizon()).toBe(40);
+    second.close();
   });
 
   test('error: a database from a newer schema is refused', () => {

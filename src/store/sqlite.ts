@@ -13,6 +13,7 @@ import { migrate } from './schema.ts';
 import {
   AlreadySpentError,
   DuplicateUserError,
+  ExpiredReceiptError,
   InvalidReportError,
   type LedgerEntry,
   type NewUser,
@@ -100,6 +101,9 @@ class SqliteStore implements Store {
   private readonly insertSpent;
   private readonly selectSpent;
   private readonly deleteSpentBefore;
+  private readonly selectHorizon;
+  private readonly raiseHorizon;
+  private readonly collectTransaction;
   private readonly moveBytes;
   private readonly insertLedger;
   private readonly selectLedger;
@@ -133,6 +137,14 @@ class SqliteStore implements Store {
     this.deleteSpentBefore = db.prepare<[number, number]>(
       'DELETE FROM spent WHERE id IN (SELECT id FROM spent WHERE epoch < ? LIMIT ?)',
     );
+    this.selectHorizon = db.prepare<[], number>('SELECT oldest_epoch FROM spent_horizon WHERE id = 1').pluck();
+    this.raiseHorizon = db.prepare<[number]>('UPDATE spent_horizon SET oldest_epoch = max(oldest_epoch, ?) WHERE id = 1');
+    // The horizon rises before any id goes, in the same transaction: no moment (nor crash) where
+    // an id is forgotten but its epoch still accepted.
+    this.collectTransaction = db.transaction((oldestEpochToKeep: number, limit: number) => {
+      this.raiseHorizon.run(oldestEpochToKeep);
+      return this.deleteSpentBefore.run(oldestEpochToKeep, limit).changes;
+    });
     this.moveBytes = db.prepare<[number, number, string]>(
       'UPDATE users SET uploaded = uploaded + ?, downloaded = downloaded + ? WHERE user_id = ?',
     );
@@ -199,7 +211,11 @@ class SqliteStore implements Store {
 
   gcSpent(oldestEpochToKeep: number, limit = -1): number {
     // LIMIT -1 is SQLite's "no limit".
-    return this.deleteSpentBefore.run(oldestEpochToKeep, limit).changes;
+    return this.collectTransaction.immediate(oldestEpochToKeep, limit);
+  }
+
+  spentHorizon(): number {
+    return this.selectHorizon.get()!;
   }
 
   ledger(limit = 100): LedgerEntry[] {
@@ -252,6 +268,7 @@ class SqliteStore implements Store {
     const sender = this.userByPublicKey(first.senderPk);
     if (sender === undefined) throw new UnknownKeyError('sender', first.senderPk, 0);
     const senderHex = Buffer.from(first.senderPk).toString('hex');
+    const horizon = this.selectHorizon.get()!;
     // Receivers by key (hex), in order of first appearance, with the bytes each is debited.
     const receivers = new Map<string, { user: UserRecord; bytes: number }>();
     let creditedBytes = 0;
@@ -259,6 +276,7 @@ class SqliteStore implements Store {
       if (Buffer.from(receipt.senderPk).toString('hex') !== senderHex) {
         throw new InvalidReportError(`receipt ${index} has another sender than receipt 0`);
       }
+      if (receipt.epoch < horizon) throw new ExpiredReceiptError(index, receipt.epoch, horizon);
       const receiverHex = Buffer.from(receipt.receiverPk).toString('hex');
       let receiver = receivers.get(receiverHex);
       if (receiver === undefined) {

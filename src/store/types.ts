@@ -99,16 +99,24 @@ export interface Store {
   userByPasskey(passkey: string): UserRecord | undefined;
   /**
    * Atomically spends every receipt id and moves the bytes, or changes nothing and throws
-   * {@link AlreadySpentError}, {@link UnknownKeyError} or {@link InvalidReportError}.
+   * {@link AlreadySpentError}, {@link ExpiredReceiptError}, {@link UnknownKeyError} or
+   * {@link InvalidReportError}.
    */
   applyReport(report: ReportInput): ReportOutcome;
   /** True when the receipt id has been spent (and not yet collected). */
   isSpent(id: Uint8Array): boolean;
   /**
    * Forgets spent ids of epochs below `oldestEpochToKeep`, at most `limit` of them (default: all);
-   * returns how many.
+   * returns how many. Raises the {@link spentHorizon} to `oldestEpochToKeep` first, in the same
+   * transaction.
    */
   gcSpent(oldestEpochToKeep: number, limit?: number): number;
+  /**
+   * The oldest epoch whose spent ids are all still kept (durable, never lowered): a receipt of an
+   * older epoch is refused, by {@link applyReport} with {@link ExpiredReceiptError}, whatever the
+   * acceptance window.
+   */
+  spentHorizon(): number;
   /** The last `limit` ledger rows, newest first. */
   ledger(limit?: number): LedgerEntry[];
   /** Counters over the whole store. */
@@ -244,6 +252,21 @@ export class AlreadySpentError extends Error {
   ) {
     super(`receipt ${index} (id ${Buffer.from(id).toString('hex')}) is already spent`);
     this.name = 'AlreadySpentError';
+  }
+}
+
+/**
+ * Report refused: receipt `index` is of an epoch below the spent-id horizon (its id may have been
+ * spent and collected since).
+ */
+export class ExpiredReceiptError extends Error {
+  constructor(
+    readonly index: number,
+    readonly epoch: number,
+    readonly horizon: number,
+  ) {
+    super(`receipt ${index}: epoch ${epoch} is before the spent-id horizon ${horizon}`);
+    this.name = 'ExpiredReceiptError';
   }
 }
 

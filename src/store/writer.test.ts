@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
   AlreadySpentError,
+  ExpiredReceiptError,
   InvalidReportError,
   inlineCommitter,
   openStore,
@@ -87,6 +88,10 @@ describe('WriterThread', () => {
     await expect(unknown).rejects.toMatchObject({ role: 'receiver', index: 1, publicKey: key(9) });
     await expect(writer.commit({ receipts: [] })).rejects.toBeInstanceOf(InvalidReportError);
     await expect(writer.commit({ receipts: [receipt(1, 2), receipt(3, 2)] })).rejects.toThrow(/another sender/);
+    await writer.collect(50);
+    const expired = writer.commit({ receipts: [receipt(1, 2, 16 * KiB, 50), receipt(1, 2, 16 * KiB, 49)] });
+    await expect(expired).rejects.toBeInstanceOf(ExpiredReceiptError);
+    await expect(expired).rejects.toMatchObject({ index: 1, epoch: 49, horizon: 50 });
     expect(store.stats()).toEqual(before);
     expect(commits).toBe(0);
   });

@@ -10,6 +10,7 @@
 import { WorkerPool } from '../workers/pool.ts';
 import {
   AlreadySpentError,
+  ExpiredReceiptError,
   InvalidReportError,
   type ReportInput,
   type ReportOutcome,
@@ -55,6 +56,7 @@ export const COLLECT_STEP = 10_000;
 /** A refusal or failure as it crosses the thread boundary. */
 export type CommitError =
   | { kind: 'already_spent'; id: Uint8Array; index: number }
+  | { kind: 'expired'; index: number; epoch: number; horizon: number }
   | { kind: 'unknown_key'; role: 'sender' | 'receiver'; publicKey: Uint8Array; index: number }
   | { kind: 'invalid'; message: string }
   | { kind: 'failed'; message: string; stack?: string };
@@ -62,6 +64,7 @@ export type CommitError =
 /** `error` as it crosses to the caller's thread. */
 export function toCommitError(error: unknown): CommitError {
   if (error instanceof AlreadySpentError) return { kind: 'already_spent', id: error.id, index: error.index };
+  if (error instanceof ExpiredReceiptError) return { kind: 'expired', index: error.index, epoch: error.epoch, horizon: error.horizon };
   if (error instanceof UnknownKeyError) return { kind: 'unknown_key', role: error.role, publicKey: error.publicKey, index: error.index };
   if (error instanceof InvalidReportError) return { kind: 'invalid', message: error.message };
   const failure = error instanceof Error ? error : new Error(String(error));
@@ -73,6 +76,8 @@ export function fromCommitError(error: CommitError): Error {
   switch (error.kind) {
     case 'already_spent':
       return new AlreadySpentError(error.id, error.index);
+    case 'expired':
+      return new ExpiredReceiptError(error.index, error.epoch, error.horizon);
     case 'unknown_key':
       return new UnknownKeyError(error.role, error.publicKey, error.index);
     case 'invalid':

@@ -1,6 +1,8 @@
 /**
  * The tracker's TEE routes: `GET /tee/attestation?nonce=<hex>` (a fresh quote binding the
- * tracker's identity and the caller's 16-64 byte nonce) and `GET /tee/status`.
+ * tracker's identity and the caller's 16-64 byte nonce) and `GET /tee/status`. Refusals follow
+ * the tracker's format, `{ error: <code>, reason: <text> }`: 400 `bad_nonce`, 429
+ * `too_many_attestations`, 502 `tee_error`, 503 `no_tee`.
  * @module
  */
 import { Hono } from 'hono';
@@ -29,20 +31,22 @@ export function teeRoutes(deps: TeeRouteDeps): Hono {
       try {
         nonce = parseNonce(c.req.query('nonce') ?? '');
       } catch (error) {
-        if (error instanceof NonceError) return c.json({ error: error.message }, 400);
+        if (error instanceof NonceError) return c.json({ error: 'bad_nonce', reason: error.message }, 400);
         throw error;
       }
-      if (deps.tee.mode === 'none') return c.json({ error: 'no TEE: this tracker cannot attest' }, 503);
+      if (deps.tee.mode === 'none') {
+        return c.json({ error: 'no_tee', reason: 'this tracker runs without a TEE and cannot attest' }, 503);
+      }
       if (inFlight >= maxInFlight) {
         c.header('Retry-After', '1');
-        return c.json({ error: 'too many attestations in progress' }, 429);
+        return c.json({ error: 'too_many_attestations', reason: `${maxInFlight} attestations in progress; retry later` }, 429);
       }
       inFlight++;
       try {
         return c.json(await deps.tee.attest(nonce, deps.contractAddress?.()));
       } catch (error) {
         console.error('TEE attestation failed:', error);
-        return c.json({ error: 'the TEE did not produce a quote' }, 502);
+        return c.json({ error: 'tee_error', reason: 'the TEE did not produce a quote' }, 502);
       } finally {
         inFlight--;
       }

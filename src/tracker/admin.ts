@@ -8,17 +8,22 @@ import type { MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { type TrackerConfig, resolveConfig } from './config.ts';
 
+/** Whether an `Authorization` header carries the admin token (never, when none is configured). */
+export function isAdmin(config: Pick<TrackerConfig, 'adminToken'>, header: string | undefined): boolean {
+  if (config.adminToken === undefined) return false;
+  const token = header?.startsWith('Bearer ') ? header.slice(7) : '';
+  // Comparing digests keeps the comparison constant-time whatever the lengths.
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(token), digest(config.adminToken));
+}
+
 /** Middleware refusing requests without the admin token (401), or every request when none is set (403). */
 export function requireAdmin(config: Pick<TrackerConfig, 'adminToken'>): MiddlewareHandler {
   return async (c, next) => {
     if (config.adminToken === undefined) {
       return c.json({ error: 'admin_disabled', reason: 'admin routes are disabled: start the tracker with an admin token' }, 403);
     }
-    const header = c.req.header('authorization') ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    // Comparing digests keeps the comparison constant-time whatever the lengths.
-    const digest = (text: string) => createHash('sha256').update(text).digest();
-    if (!timingSafeEqual(digest(token), digest(config.adminToken))) {
+    if (!isAdmin(config, c.req.header('authorization'))) {
       return c.json({ error: 'unauthorized', reason: 'missing or wrong admin token (Authorization: Bearer <token>)' }, 401);
     }
     await next();
@@ -64,7 +69,10 @@ export function configRoutes(config: TrackerConfig): Hono {
       }
       const patch: Partial<TrackerConfig> = {};
       for (const [key, value] of Object.entries(body)) {
-        const field = MUTABLE_SETTINGS[key as keyof typeof MUTABLE_SETTINGS];
+        // Own keys only: `constructor`, `__proto__` or `toString` must not reach Object.prototype.
+        const field = Object.hasOwn(MUTABLE_SETTINGS, key)
+          ? MUTABLE_SETTINGS[key as keyof typeof MUTABLE_SETTINGS]
+          : undefined;
         if (field === undefined) {
           const allowed = Object.keys(MUTABLE_SETTINGS).join(', ');
           return c.json({ error: 'bad_setting', reason: `${key} cannot be changed at run time (allowed: ${allowed})` }, 400);

@@ -42,9 +42,10 @@ const failureBody = (reason: string) => encode({ 'failure reason': reason });
 export function createAnnouncer({ config, swarms, hooks, clock }: AnnounceDeps): Announcer {
   const trust = proxyTrust(config.trustProxy);
 
-  const respond = (query: AnnounceQuery, ip: string, refusal: string | undefined): Buffer => {
+  const respond = (query: AnnounceQuery, ip: string, passkey: string | undefined, refusal: string | undefined): Buffer => {
     if (refusal !== undefined) return failureBody(refusal);
     const result = swarms.announce({
+      passkey,
       infohash: query.infohash,
       peerId: query.peerId,
       ip,
@@ -82,8 +83,8 @@ export function createAnnouncer({ config, swarms, hooks, clock }: AnnounceDeps):
     };
     const verdict = hooks.beforeAnnounce(ctx);
     // Stay synchronous when the hooks are: no promise, no microtask per announce.
-    if (typeof verdict === 'object') return verdict.then((refusal) => respond(query, ip, refusal));
-    return respond(query, ip, verdict);
+    if (typeof verdict === 'object') return verdict.then((refusal) => respond(query, ip, passkey, refusal));
+    return respond(query, ip, passkey, verdict);
   };
 }
 

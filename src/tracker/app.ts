@@ -17,11 +17,12 @@ import type { TrackerConfig } from './config.ts';
 import { closedHooks, openHooks, type TrackerHooks } from './hooks.ts';
 import type { TrackerEnv } from './query.ts';
 import { infoRoutes, infoSamples } from './info.ts';
-import { RequestCounter, metricsRoutes } from './metrics.ts';
+import { RequestCounter, type Sample, metricsRoutes } from './metrics.ts';
 import { registerRoutes } from './register.ts';
 import { type Reporter, createReporter, reportRoutes } from './report.ts';
 import { scrapeRoutes } from './scrape.ts';
 import { Swarms } from './swarm.ts';
+import { swarmLimitSamples } from './swarm-metrics.ts';
 import { usersRoutes } from './users.ts';
 
 /** Inputs of {@link createApp}. */
@@ -58,6 +59,8 @@ export interface TrackerApp {
   report: Reporter | undefined;
   /** The request counters behind `/metrics`. */
   counter: RequestCounter;
+  /** More `/metrics` samples, read at scrape time (the server adds its connection counters). */
+  samples: (() => Sample[])[];
 }
 
 /** Build the tracker app and the swarms it serves. */
@@ -70,6 +73,7 @@ export function createApp(options: CreateAppOptions): TrackerApp {
 
   const app = new Hono<TrackerEnv>();
   const counter = new RequestCounter();
+  const samples: (() => Sample[])[] = [];
   app.use(counter.middleware());
   const announce = createAnnouncer({ config, swarms, hooks, clock });
   app.route('/', announceRoutes(announce));
@@ -90,7 +94,9 @@ export function createApp(options: CreateAppOptions): TrackerApp {
       const contractAddress = () => (deps.chain?.status().contract ?? undefined) as `0x${string}` | undefined;
       app.route('/', teeRoutes({ tee: options.pbts.tee, contractAddress }));
     }
-    app.route('/', metricsRoutes(counter, () => [...infoSamples(deps), ...chainSamples(chain)]));
+    const reporter = report;
+    app.route('/', metricsRoutes(counter, () => [...infoSamples(deps), ...chainSamples(chain), ...reporter.samples(),
+      ...swarmLimitSamples(swarms, config), ...samples.flatMap((more) => more())]));
   }
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
@@ -100,5 +106,5 @@ export function createApp(options: CreateAppOptions): TrackerApp {
     console.error(err);
     return c.json({ error: 'internal server error' }, 500);
   });
-  return { app, swarms, announce, report, counter };
+  return { app, swarms, announce, report, counter, samples };
 }

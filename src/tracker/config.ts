@@ -3,6 +3,8 @@
  * parameters, with defaults and validation.
  * @module
  */
+import { getHeapStatistics } from 'node:v8';
+import { peerBudgetForHeap } from './swarm.ts';
 
 /** Every setting of a tracker; build one with {@link resolveConfig}. */
 export interface TrackerConfig {
@@ -20,6 +22,18 @@ export interface TrackerConfig {
   maxTorrents: number;
   /** Peers kept per torrent; past it the least recently announced peer is dropped. */
   maxPeersPerTorrent: number;
+  /** Peers one passkey may hold in one torrent; past it that passkey's own oldest peer there is dropped. */
+  maxTorrentPeersPerPasskey: number;
+  /** Peers one address may hold in one torrent; past it that address's own oldest peer there is dropped. */
+  maxTorrentPeersPerAddress: number;
+  /** Peers one passkey may hold over all torrents; past it that passkey's own oldest peer is dropped. */
+  maxPeersPerPasskey: number;
+  /** Peers one address may hold over all torrents; past it that address's own oldest peer is dropped. */
+  maxPeersPerAddress: number;
+  /** Peers over all torrents (the memory bound); when full, the largest holder's oldest peer is dropped. Default: half the heap. */
+  maxPeers: number;
+  /** Open connections one client address may hold to the HTTP server; more are closed at once. */
+  maxConnectionsPerAddress: number;
   /** Honour `X-Forwarded-For`/`X-Real-IP`: false, true (any socket peer), or the proxy IPs to trust. */
   trustProxy: boolean | readonly string[];
   /** `private` gates announces on a passkey through the hooks; `open` accepts everyone. */
@@ -32,6 +46,14 @@ export interface TrackerConfig {
   epochSeconds: number;
   /** Acceptance window Delta in epochs: receipts older than this are refused. */
   windowEpochs: number;
+  /** Report bytes one address (an IPv6 /64) may send per second (a token bucket, burst the larger of this and 2 MiB). */
+  reportBytesPerSecond: number;
+  /** Receipts one address may have waiting for or in verification. */
+  verifyPendingPerAddress: number;
+  /** Receipts one sender may have waiting for or in verification. */
+  verifyPendingPerSender: number;
+  /** Refused reports remembered (by body digest, and failed verifications by content digest), each. */
+  failedReportCache: number;
   /** Token required by admin routes; undefined disables them. */
   adminToken: string | undefined;
   /** Directory holding the tracker's durable state (SQLite database). */
@@ -49,12 +71,22 @@ export const defaultConfig: Readonly<TrackerConfig> = Object.freeze({
   peerTtlSeconds: ttlFor(DEFAULT_INTERVAL),
   maxTorrents: 100_000,
   maxPeersPerTorrent: 50_000,
+  maxTorrentPeersPerPasskey: 32,
+  maxTorrentPeersPerAddress: 64,
+  maxPeersPerPasskey: 10_000,
+  maxPeersPerAddress: 50_000,
+  maxPeers: peerBudgetForHeap(getHeapStatistics().heap_size_limit),
+  maxConnectionsPerAddress: 256,
   trustProxy: false,
   mode: 'private',
   minRatio: 0.5,
   initialCredit: 1024 ** 3,
   epochSeconds: 3600,
   windowEpochs: 24,
+  reportBytesPerSecond: 8 * 1024 ** 2,
+  verifyPendingPerAddress: 16_384,
+  verifyPendingPerSender: 4096,
+  failedReportCache: 4096,
   adminToken: undefined,
   dataDir: 'data',
 });
@@ -82,8 +114,18 @@ export function resolveConfig(partial: Partial<TrackerConfig> = {}): Readonly<Tr
     'peerTtlSeconds',
     'maxTorrents',
     'maxPeersPerTorrent',
+    'maxTorrentPeersPerPasskey',
+    'maxTorrentPeersPerAddress',
+    'maxPeersPerPasskey',
+    'maxPeersPerAddress',
+    'maxPeers',
+    'maxConnectionsPerAddress',
     'epochSeconds',
     'windowEpochs',
+    'reportBytesPerSecond',
+    'verifyPendingPerAddress',
+    'verifyPendingPerSender',
+    'failedReportCache',
   ] as const;
   for (const field of positiveInts) {
     const value = config[field];

@@ -10,7 +10,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { matchAnnouncePath } from './announce.ts';
 import type { TrackerApp } from './app.ts';
-import { BAD_JSON, MAX_REPORT_BYTES, type ReportAnswer, type Reporter, TOO_LARGE } from './report.ts';
+import { MAX_REPORT_BYTES, type ReportAnswer, type Reporter, TOO_LARGE } from './report.ts';
 
 const TEXT = 'text/plain';
 const JSON_TYPE = 'application/json';
@@ -81,6 +81,13 @@ function answerReport(req: IncomingMessage, res: ServerResponse, report: Reporte
     reply(TOO_LARGE);
     return;
   }
+  // Over the address's byte budget: refused before a byte of the body is read.
+  const address = report.addressOf(req);
+  const busy = report.admit(declared, address);
+  if (busy !== undefined) {
+    reply(busy);
+    return;
+  }
   // A client that goes away mid-body is owed no answer (and its error must not go unhandled).
   req.on('error', () => {});
   const chunks: Buffer[] = [];
@@ -98,14 +105,8 @@ function answerReport(req: IncomingMessage, res: ServerResponse, report: Reporte
   });
   req.on('end', () => {
     if (refused) return;
-    let body: unknown;
-    try {
-      body = JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
-    } catch {
-      reply(BAD_JSON);
-      return;
-    }
-    report(body).then(reply, (error: unknown) => {
+    // Parsed by the reporter, after its byte budget and its cache of refused bodies.
+    report.raw(Buffer.concat(chunks, size), address).then(reply, (error: unknown) => {
       counter.count('report', 500);
       fail(res, error);
     });

@@ -87,9 +87,11 @@ let plain: Awaited<ReturnType<typeof listen>>;
 let rawApp: TrackerApp;
 
 beforeAll(async () => {
-  rawApp = createApp({ config: resolveConfig({ mode: 'open' }) });
+  // Every test peer comes from loopback: room for the 2,000 of the pipelining test in one torrent.
+  const config = resolveConfig({ mode: 'open', maxTorrentPeersPerAddress: 5000 });
+  rawApp = createApp({ config });
   raw = await listen(rawApp, true);
-  plain = await listen(createApp({ config: resolveConfig({ mode: 'open' }) }), false);
+  plain = await listen(createApp({ config }), false);
 });
 afterAll(async () => {
   await close(raw.server);

@@ -2,8 +2,18 @@
  * `POST /report`: an uploader hands in receipts signed by its downloaders with one aggregate
  * signature; the tracker checks them cheaply, verifies the aggregate once off the event loop,
  * then spends the ids and moves the bytes in one transaction. All or nothing.
+ *
+ * Defences against a client that makes the tracker work for nothing (report-guard.ts,
+ * report-queue.ts): a per-address byte budget checked before the body is read; refused bodies
+ * remembered by digest and refused again before they are parsed; failed verifications
+ * remembered by what was verified and never run twice; verifications queued fairly between
+ * addresses and senders, small reports first, with the work pending per address and per sender
+ * bounded; and the store's spent-id horizon, below which no receipt is accepted whatever the
+ * window.
  * @module
  */
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -20,20 +30,29 @@ import {
 } from '../receipts/index.ts';
 import {
   AlreadySpentError,
+  ExpiredReceiptError,
   inlineCommitter,
   type ReportCommitter,
   type ReportOutcome,
   type SpendReceipt,
   type Store,
 } from '../store/index.ts';
-import type { TrackerConfig } from './config.ts';
+import { type TrackerConfig, defaultConfig } from './config.ts';
+import type { Sample } from './metrics.ts';
+import { type Incoming, type TrackerEnv, incomingAddress, incomingOf, proxyTrust } from './query.ts';
+import { BoundedCache, ByteBudget, addressKey } from './report-guard.ts';
+import { FairVerifyQueue, type QueueRefusal } from './report-queue.ts';
 import { userView } from './users.ts';
+
+/** The limits of {@link ReportDeps.config}; each defaults to {@link defaultConfig}'s. */
+type ReportLimits = 'reportBytesPerSecond' | 'verifyPendingPerAddress' | 'verifyPendingPerSender' | 'failedReportCache' | 'trustProxy';
 
 /** What {@link reportRoutes} needs. */
 export interface ReportDeps {
   store: Store;
-  config: Pick<TrackerConfig, 'epochSeconds' | 'windowEpochs'>;
-  pool: Pick<VerifyPool, 'verifyAggregate'>;
+  config: Pick<TrackerConfig, 'epochSeconds' | 'windowEpochs'> & Partial<Pick<TrackerConfig, ReportLimits>>;
+  /** The verifiers; `size` (workers) sets how many verifications run at once (default: the CPU count). */
+  pool: Pick<VerifyPool, 'verifyAggregate'> & Partial<Pick<VerifyPool, 'size'>>;
   /** Where verified reports are committed and old spent ids forgotten; default: inline on the store's connection. */
   committer?: Pick<ReportCommitter, 'commit' | 'collect'>;
   /** Clock in unix milliseconds; default `Date.now`. */
@@ -45,22 +64,39 @@ export const MAX_RECEIPTS_PER_REPORT = 1024;
 /** Largest accepted report body. */
 export const MAX_REPORT_BYTES = 1024 * 1024;
 
+/** Receipts waiting for or in verification over all clients, whatever the per-client limits. */
+export const MAX_PENDING_RECEIPTS = 65_536;
+/** The byte budget's burst is at least this (two full reports). */
+const MIN_BURST_BYTES = 2 * 1024 * 1024;
+
 /** A report's answer: the HTTP status and the JSON body. */
 export interface ReportAnswer {
-  status: 200 | 400 | 409 | 413 | 422;
+  status: 200 | 400 | 409 | 413 | 422 | 503;
   body: Record<string, unknown>;
 }
 
 /**
- * The report logic on a parsed JSON body, independent of the HTTP framework: the Hono route
- * below and the server's fast path (`fast-path.ts`) both answer with it.
+ * The report logic, independent of the HTTP framework: the Hono route below and the server's
+ * fast path (`fast-path.ts`) both answer with it. `address` is the client's limiting key
+ * ({@link Reporter.addressOf}); without it the client counts as `unknown`.
  */
-export type Reporter = (body: unknown) => Promise<ReportAnswer>;
+export interface Reporter {
+  /** Answers a parsed JSON body (no byte budget, no body cache: those need the bytes). */
+  (body: unknown, address?: string): Promise<ReportAnswer>;
+  /** Answers the body as received: byte budget, then the refused-body cache, then the parse. */
+  raw(bytes: Uint8Array, address?: string): Promise<ReportAnswer>;
+  /** Before the body is read: a refusal when the declared length is over the address's byte budget. */
+  admit(declaredBytes: number, address?: string): ReportAnswer | undefined;
+  /** The limiting key of a request's client (its address, or its IPv6 /64), proxy trust applied. */
+  addressOf(incoming: Incoming): string;
+  /** Counters, gauges and the limits, for `/metrics`. */
+  samples(): Sample[];
+}
 
 /** A refused report: the HTTP status and the JSON error body. */
 class Refusal {
   constructor(
-    readonly status: 400 | 409 | 413 | 422,
+    readonly status: 400 | 409 | 413 | 422 | 503,
     readonly error: string,
     readonly reason: string,
     readonly index?: number,
@@ -187,11 +223,56 @@ function checkReport(
   return { receipts, signature, spends };
 }
 
+/** Refusals that the same body always gets again (not `unknown_key`: its user may register; not `future_epoch`). */
+const PERMANENT = new Set([
+  'bad_json', 'bad_request', 'bad_receipt', 'too_many_receipts', 'sender_mismatch', 'expired_epoch',
+  'self_receipt', 'duplicate_receipt', 'bad_signature', 'already_spent',
+]);
+
+const BAD_SIGNATURE = new Refusal(422, 'bad_signature', 'the aggregate signature does not verify for these receipts').answer();
+const ALREADY_SPENT = atReceipt(0, 'already_spent', 'already spent', 409).answer();
+
+/** What a verification is given, as a digest: the aggregate, then each receipt's id and piece size (the id covers every other signed field). */
+function verificationDigest(checked: CheckedReport): string {
+  const { spends, signature } = checked;
+  const bytes = Buffer.allocUnsafe(signature.length + spends.length * 36);
+  bytes.set(signature, 0);
+  let offset = signature.length;
+  for (const spend of spends) {
+    bytes.set(spend.id, offset);
+    bytes.writeUInt32BE(spend.pieceSize, offset + 32);
+    offset += 36;
+  }
+  return createHash('sha256').update(bytes).digest('base64');
+}
+
 /** The report logic over `deps` (see {@link Reporter}). */
 export function createReporter(deps: ReportDeps): Reporter {
-  const { store, config, pool } = deps;
+  const { store, pool } = deps;
+  // The limits with their defaults; the epoch settings are read live from `deps.config`.
+  const config = { ...defaultConfig, ...deps.config };
+  const epochs = deps.config;
   const committer = deps.committer ?? inlineCommitter(store);
   const now = deps.now ?? Date.now;
+  const trust = proxyTrust(config.trustProxy);
+  const limits = {
+    bytesPerSecond: config.reportBytesPerSecond,
+    perAddress: config.verifyPendingPerAddress,
+    perSender: config.verifyPendingPerSender,
+  };
+  const budget = new ByteBudget(limits.bytesPerSecond, Math.max(limits.bytesPerSecond, MIN_BURST_BYTES), now);
+  // Refused bodies by SHA-256 (the same answer again, unparsed), and failed verifications by what they verified.
+  // A body's answer holds while its oldest receipt is in the window; after that it is expired_epoch.
+  const refusedBodies = new BoundedCache<{ answer: ReportAnswer; oldestEpoch: number }>(config.failedReportCache);
+  const failedVerifications = new BoundedCache<true>(config.failedReportCache);
+  const queue = new FairVerifyQueue({
+    // One job queued at each worker besides the one it runs, so none idles between jobs.
+    concurrency: 2 * Math.max(1, pool.size ?? availableParallelism()),
+    perAddress: limits.perAddress,
+    perSender: limits.perSender,
+    total: Math.max(MAX_PENDING_RECEIPTS, limits.perAddress, limits.perSender),
+  });
+  const counts = { bytesRefused: 0, bodyCacheHits: 0, verifyCacheHits: 0, verifyFailed: 0 };
   let collectedEpoch = -1;
   // Users are never deleted, so a key found registered once stays so: most reports then need no
   // database read for their keys (hex keys, bounded by the number of users).
@@ -202,9 +283,21 @@ export function createReporter(deps: ReportDeps): Reporter {
     registeredKeys.add(keyHex);
     return true;
   };
-  return async (body) => {
-    const current = currentEpoch(config.epochSeconds, now());
-    const oldestEpoch = current - config.windowEpochs;
+  const busy = (why: QueueRefusal | 'bytes'): ReportAnswer => {
+    const reason = {
+      bytes: `this address sent more report bytes than its budget (${limits.bytesPerSecond} bytes/s); retry later`,
+      address: `this address has ${limits.perAddress} receipts waiting for verification at most; retry later`,
+      sender: `this sender has ${limits.perSender} receipts waiting for verification at most; retry later`,
+      full: 'the verifiers are saturated; retry later',
+    }[why];
+    return new Refusal(503, 'busy', reason).answer();
+  };
+  // Never below the horizon the store has collected up to, whatever the window says.
+  const windowStart = (current: number) => Math.max(current - epochs.windowEpochs, store.spentHorizon());
+  /** The answer to a parsed body; `seen.oldestEpoch` gets its oldest receipt's epoch once the receipts are checked. */
+  const report = async (body: unknown, address = 'unknown', seen?: { oldestEpoch: number }): Promise<ReportAnswer> => {
+    const current = currentEpoch(epochs.epochSeconds, now());
+    const oldestEpoch = windowStart(current);
     if (current !== collectedEpoch) {
       // Spent ids matter only while their epoch is accepted. One epoch of slack covers a
       // report whose window was checked just before an epoch boundary and applied after it.
@@ -219,13 +312,24 @@ export function createReporter(deps: ReportDeps): Reporter {
       if (error instanceof Refusal) return error.answer();
       throw error;
     }
+    if (seen !== undefined) seen.oldestEpoch = checked.receipts.reduce((oldest, receipt) => Math.min(oldest, receipt.epoch), Infinity);
     // A replay is refused before the signature work, so replays cannot buy verification time;
     // the commit below still decides atomically for reports racing each other.
     const spent = checked.spends.findIndex((spend) => store.isSpent(spend.id));
     if (spent >= 0) return atReceipt(spent, 'already_spent', 'already spent', 409).answer();
-    if (!(await pool.verifyAggregate(checked.receipts, checked.signature))) {
-      const reason = 'the aggregate signature does not verify for these receipts';
-      return new Refusal(422, 'bad_signature', reason).answer();
+    // Verification is deterministic: what failed once fails again, so it is never run twice.
+    const digest = verificationDigest(checked);
+    if (failedVerifications.get(digest) !== undefined) {
+      counts.verifyCacheHits++;
+      return BAD_SIGNATURE;
+    }
+    const sender = hex(checked.spends[0]!.senderPk);
+    const queued = queue.submit(address, sender, checked.receipts.length, () => pool.verifyAggregate(checked.receipts, checked.signature));
+    if (typeof queued === 'string') return busy(queued);
+    if (!(await queued)) {
+      counts.verifyFailed++;
+      failedVerifications.set(digest, true);
+      return BAD_SIGNATURE;
     }
     let outcome: ReportOutcome;
     try {
@@ -233,6 +337,11 @@ export function createReporter(deps: ReportDeps): Reporter {
     } catch (error) {
       if (error instanceof AlreadySpentError) {
         return atReceipt(error.index, 'already_spent', 'already spent', 409).answer();
+      }
+      if (error instanceof ExpiredReceiptError) {
+        // Collected between the check above and the commit (or by another connection).
+        const reason = `epoch ${error.epoch} is before the spent-id horizon ${error.horizon}`;
+        return atReceipt(error.index, 'expired_epoch', reason).answer();
       }
       // Users are never deleted, so the checks above make UnknownKeyError unreachable here.
       throw error;
@@ -248,22 +357,80 @@ export function createReporter(deps: ReportDeps): Reporter {
       },
     };
   };
+  const raw = async (bytes: Uint8Array, address = 'unknown'): Promise<ReportAnswer> => {
+    if (bytes.length > MAX_REPORT_BYTES) return TOO_LARGE;
+    if (!budget.take(address, bytes.length)) {
+      counts.bytesRefused++;
+      return busy('bytes');
+    }
+    // A replayed refused body is answered again unparsed (the parse of 1,024 receipts takes
+    // tens of milliseconds of the event loop; the digest well under one).
+    const digest = createHash('sha256').update(bytes).digest('base64');
+    const known = refusedBodies.get(digest);
+    if (known !== undefined && known.oldestEpoch >= windowStart(currentEpoch(epochs.epochSeconds, now()))) {
+      counts.bodyCacheHits++;
+      return known.answer;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+    } catch {
+      refusedBodies.set(digest, { answer: BAD_JSON, oldestEpoch: Infinity });
+      return BAD_JSON;
+    }
+    const seen = { oldestEpoch: Infinity };
+    const answer = await report(body, address, seen);
+    // A credited body is spent for good: its replay is refused as already spent.
+    if (answer.status === 200) refusedBodies.set(digest, { answer: ALREADY_SPENT, oldestEpoch: seen.oldestEpoch });
+    else if (answer.body.error === 'expired_epoch') refusedBodies.set(digest, { answer, oldestEpoch: Infinity });
+    else if (PERMANENT.has(answer.body.error as string)) refusedBodies.set(digest, { answer, oldestEpoch: seen.oldestEpoch });
+    return answer;
+  };
+  const admit = (declaredBytes: number, address = 'unknown'): ReportAnswer | undefined => {
+    if (!(declaredBytes > budget.available(address))) return undefined;
+    counts.bytesRefused++;
+    return busy('bytes');
+  };
+  const samples = (): Sample[] => {
+    const stats = queue.stats();
+    const sample = (name: string, type: Sample['type'], value: number, help: string): Sample => ({ name, help, type, value });
+    return [
+      sample('pbts_report_refused_unparsed_total', 'counter', counts.bodyCacheHits, 'Reports refused again by the digest of a body refused before, unparsed.'),
+      sample('pbts_report_failed_verification_hits_total', 'counter', counts.verifyCacheHits, 'Reports refused by the digest of a failed verification, not verified again.'),
+      sample('pbts_report_verification_failed_total', 'counter', counts.verifyFailed, 'Aggregate verifications that failed.'),
+      sample('pbts_report_refused_cache_entries', 'gauge', refusedBodies.size + failedVerifications.size, 'Refused bodies and failed verifications remembered.'),
+      sample('pbts_report_busy_bytes_total', 'counter', counts.bytesRefused, 'Reports refused busy: the address was over its byte budget.'),
+      sample('pbts_report_busy_address_total', 'counter', stats.refusedAddress, 'Reports refused busy: the address had too many receipts pending verification.'),
+      sample('pbts_report_busy_sender_total', 'counter', stats.refusedSender, 'Reports refused busy: the sender had too many receipts pending verification.'),
+      sample('pbts_report_busy_full_total', 'counter', stats.refusedFull, 'Reports refused busy: the verification queue was full.'),
+      sample('pbts_report_verify_queued_receipts', 'gauge', stats.queuedReceipts, 'Receipts waiting for a verifier.'),
+      sample('pbts_report_verify_running', 'gauge', stats.runningJobs, 'Verifications handed to the workers.'),
+      sample('pbts_report_limit_bytes_per_second', 'gauge', limits.bytesPerSecond, 'Report bytes per second one address may send.'),
+      sample('pbts_report_limit_pending_per_address', 'gauge', limits.perAddress, 'Receipts one address may have pending verification.'),
+      sample('pbts_report_limit_pending_per_sender', 'gauge', limits.perSender, 'Receipts one sender may have pending verification.'),
+      sample('pbts_report_limit_refused_cache', 'gauge', config.failedReportCache, 'Refused bodies and failed verifications remembered, each.'),
+      sample('pbts_spent_horizon_epoch', 'gauge', store.spentHorizon(), 'Oldest epoch still guarded against double spending; older receipts are refused.'),
+    ];
+  };
+  return Object.assign((body: unknown, address?: string) => report(body, address), {
+    raw,
+    admit,
+    samples,
+    addressOf: (incoming: Incoming) => addressKey(incomingAddress(incoming, trust)),
+  });
 }
 
 /** `POST /report` `{ sender_pk?, receipts, aggregate_signature }` -> 200 with the new totals. */
-export function reportRoutes(report: Reporter): Hono {
-  const send = (c: Context, answer: ReportAnswer) => c.json(answer.body, answer.status);
-  return new Hono().post(
+export function reportRoutes(report: Reporter): Hono<TrackerEnv> {
+  const send = (c: Context<TrackerEnv>, answer: ReportAnswer) => c.json(answer.body, answer.status);
+  return new Hono<TrackerEnv>().post(
     '/report',
     bodyLimit({ maxSize: MAX_REPORT_BYTES, onError: (c) => send(c, TOO_LARGE) }),
     async (c) => {
-      let body: unknown;
-      try {
-        body = await c.req.json();
-      } catch {
-        return send(c, BAD_JSON);
-      }
-      return send(c, await report(body));
+      const address = report.addressOf(incomingOf(c));
+      const refused = report.admit(Number(c.req.header('content-length')), address);
+      if (refused !== undefined) return send(c, refused);
+      return send(c, await report.raw(new Uint8Array(await c.req.arrayBuffer()), address));
     },
   );
 }

@@ -14,6 +14,7 @@ import { type BackendName, VerifyPool } from '../receipts/index.ts';
 import type { TeeRuntime } from '../tee/runtime.ts';
 import { type ReportCommitter, WriterThread, inlineCommitter, openStore } from '../store/index.ts';
 import { createApp } from './app.ts';
+import { limitConnectionsPerAddress } from './connection-limit.ts';
 import { type TrackerConfig, resolveConfig } from './config.ts';
 import { withFastPath } from './fast-path.ts';
 import { openHooks } from './hooks.ts';
@@ -82,6 +83,9 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
 
   const server = createServer(withFastPath(tracker, getRequestListener(app.fetch)));
   const raw = serveRawAnnounces(server, tracker);
+  // After the raw path's listener: a connection over the limit is closed before anything reads it.
+  const connections = limitConnectionsPerAddress(server, { max: () => config.maxConnectionsPerAddress, exempt: config.trustProxy });
+  tracker.samples.push(connections.samples);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Swarms, compactPeers, type SwarmAnnounce } from './swarm.ts';
+import { PEER_HEAP_BYTES, Swarms, compactPeers, peerBudgetForHeap, type SwarmAnnounce, type SwarmLimits } from './swarm.ts';
 
 const limits = { peerTtlSeconds: 100, maxTorrents: 1000, maxPeersPerTorrent: 1000 };
 const hash = (n: number) => Uint8Array.from({ length: 20 }, (_, i) => (n + i * 13) & 0xff);
@@ -135,3 +135,81 @@ describe('Swarms', () => {
     expect(swarms.stats()).toEqual({ torrents: 3, peers: 4, seeders: 0, leechers: 4 });
   });
 });
+
+describe('Swarms: per-owner limits and the peer budget', () => {
+  const owned: SwarmLimits = {
+    peerTtlSeconds: 10_000,
+    maxTorrents: 10_000,
+    maxPeersPerTorrent: 1000,
+    maxTorrentPeersPerPasskey: 4,
+    maxTorrentPeersPerAddress: 6,
+    maxPeersPerPasskey: 50,
+    maxPeersPerAddress: 80,
+    maxPeers: 1_000_000,
+  };
+  /** Attack torrents, never hash(1) (whose bytes repeat every 256). */
+  const other = (n: number) => Uint8Array.from({ length: 20 }, (_, i) => (i < 4 ? (n >>> (8 * i)) & 0xff : 0xee));
+  const honest = (swarms: Swarms, now = 0) => {
+    for (let n = 1; n <= 5; n++) swarms.announce(request(n, { passkey: `honest${n}`, now }));
+  };
+
+  test('behavior: one passkey announcing thousands of peer ids into a torrent only replaces its own oldest peers (no eclipse)', () => {
+    const swarms = new Swarms({ ...owned, maxPeersPerTorrent: 100 });
+    honest(swarms);
+    for (let n = 1000; n < 6000; n++) swarms.announce(request(n, { passkey: 'mallory', ip: `10.9.${n >> 8 & 0xff}.${n & 0xff}`, numwant: 0, now: 1 + n }));
+    const fresh = swarms.announce(request(99, { passkey: 'newcomer', now: 7000 }));
+    expect(ids(fresh.peers)).toEqual([1, 2, 3, 4, 5, 5996, 5997, 5998, 5999]);
+    expect(swarms.limitStats().evictions.torrent_passkey).toBe(5000 - 4);
+  });
+
+  test('behavior: one address announcing under many passkeys into a torrent only replaces its own oldest peers', () => {
+    const swarms = new Swarms({ ...owned, maxPeersPerTorrent: 100 });
+    honest(swarms);
+    for (let n = 1000; n < 3000; n++) swarms.announce(request(n, { passkey: `sybil${n}`, ip: '10.66.0.1', numwant: 0, now: 1 + n }));
+    const fresh = swarms.announce(request(99, { passkey: 'newcomer', now: 5000 }));
+    expect(ids(fresh.peers)).toEqual([1, 2, 3, 4, 5, 2994, 2995, 2996, 2997, 2998, 2999]);
+    expect(swarms.limitStats().evictions.torrent_address).toBe(2000 - 6);
+  });
+
+  test('behavior: a passkey or an address over many torrents holds at most its total; torrents it leaves empty go', () => {
+    const swarms = new Swarms(owned);
+    honest(swarms);
+    for (let n = 0; n < 2000; n++) swarms.announce(request(n, { infohash: other(n), passkey: 'mallory', ip: `10.9.${n >> 8}.${n & 0xff}`, numwant: 0, now: 1 + n }));
+    expect(swarms.stats()).toMatchObject({ peers: 5 + 50, torrents: 1 + 50 });
+    for (let n = 0; n < 2000; n++) swarms.announce(request(n, { infohash: other(n), passkey: `sybil${n}`, ip: '10.66.0.1', numwant: 0, now: 3000 + n }));
+    expect(swarms.stats()).toMatchObject({ peers: 5 + 50 + 80 });
+    expect(swarms.limitStats()).toMatchObject({ evictions: { passkey: 2000 - 50, address: 2000 - 80 }, addresses: 5 + 50 + 1 });
+    expect(ids(swarms.announce(request(99, { passkey: 'newcomer', now: 9000 })).peers)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  test('behavior: a full peer budget takes from the largest holder, never from small honest ones', () => {
+    const swarms = new Swarms({ ...owned, maxPeers: 100 });
+    honest(swarms);
+    // 40 Sybil passkeys at 40 addresses, each within its own limits, together past the budget.
+    for (let n = 0; n < 4000; n++) {
+      const sybil = n % 40;
+      swarms.announce(request(n, { infohash: other(n % 500), passkey: `sybil${sybil}`, ip: `10.77.0.${sybil}`, numwant: 0, now: 1 + n }));
+    }
+    expect(swarms.stats().peers).toBe(100);
+    expect(swarms.limitStats().evictions.budget).toBeGreaterThan(3000);
+    expect(ids(swarms.announce(request(99, { passkey: 'newcomer', now: 9000 })).peers)).toEqual([1, 2, 3, 4, 5]);
+    expect(swarms.stats().peers).toBe(100);
+  });
+
+  test('behavior: a re-announce keeps a peer the most recent of its owner, so a stale id goes first', () => {
+    const swarms = new Swarms(owned);
+    for (let n = 1; n <= 4; n++) swarms.announce(request(n, { passkey: 'alice', now: n }));
+    swarms.announce(request(1, { passkey: 'alice', now: 5 }));
+    swarms.announce(request(5, { passkey: 'alice', now: 6 }));
+    expect(ids(swarms.announce(request(9, { now: 7 })).peers)).toEqual([1, 3, 4, 5]);
+    swarms.announce(request(5, { passkey: 'alice', event: 'stopped', now: 8 }));
+    swarms.announce(request(6, { passkey: 'alice', now: 9 }));
+    expect(ids(swarms.announce(request(9, { now: 10 })).peers)).toEqual([1, 3, 4, 6]);
+  });
+
+  test('default: the budget derives from the heap limit', () => {
+    expect(peerBudgetForHeap(4 * 1024 ** 3)).toBe(Math.floor((2 * 1024 ** 3) / PEER_HEAP_BYTES));
+    expect(peerBudgetForHeap(384 * 1024 ** 2) * PEER_HEAP_BYTES).toBeLessThanOrEqual(192 * 1024 ** 2);
+  });
+});
+

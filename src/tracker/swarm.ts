@@ -1,15 +1,60 @@
 /**
  * Swarm storage: which peers are in which torrent, peer selection and eviction. In memory,
  * bounded, and O(numwant) per announce.
+ *
+ * Every peer belongs to its passkey (when it announced with one) and its address, in its torrent
+ * and over all torrents. Those four groups are bounded, and a group at its bound makes room by
+ * dropping its own least recently announced peer: one passkey or one address can only ever push
+ * out its own entries, never another member's. The global peer budget, when full, takes from the
+ * largest holder (the passkey or address with the most peers). Each group is an intrusive doubly
+ * linked list in announce order with a count, so every check and eviction is O(1).
  * @module
  */
 import type { AnnounceEvent } from './query.ts';
 
-/** The bounds a {@link Swarms} enforces (a subset of `TrackerConfig`). */
-export interface SwarmLimits {
+/** The per-owner bounds and the global budget (absent ones are unlimited). */
+export interface SwarmOwnerLimits {
+  /** Peers one passkey may hold in one torrent. */
+  maxTorrentPeersPerPasskey: number;
+  /** Peers one address may hold in one torrent. */
+  maxTorrentPeersPerAddress: number;
+  /** Peers one passkey may hold over all torrents. */
+  maxPeersPerPasskey: number;
+  /** Peers one address may hold over all torrents. */
+  maxPeersPerAddress: number;
+  /** Peers over all torrents (the memory bound). */
+  maxPeers: number;
+}
+
+/** The bounds a {@link Swarms} enforces (a subset of `TrackerConfig`), read live on every announce. */
+export interface SwarmLimits extends Partial<SwarmOwnerLimits> {
   peerTtlSeconds: number;
   maxTorrents: number;
   maxPeersPerTorrent: number;
+}
+
+/**
+ * Heap bytes one peer costs with its share of group, map and pool entries: measured with
+ * `--expose-gc` over 200,000 IPv4 peers, about 1,000 B each when every peer has its own passkey
+ * and address (the worst case; 510 B when they share one), plus headroom for IPv6 keys.
+ */
+export const PEER_HEAP_BYTES = 1200;
+
+/** The default global budget: peers that fit in half of a heap of `heapLimit` bytes. */
+export function peerBudgetForHeap(heapLimit: number): number {
+  return Math.max(1000, Math.floor(heapLimit / 2 / PEER_HEAP_BYTES));
+}
+
+/** Why peers were evicted to make room (counters, for `/metrics`). */
+export type EvictionReason = 'torrent_passkey' | 'torrent_address' | 'passkey' | 'address' | 'budget' | 'torrent';
+
+/** Counters of the bounds at work. */
+export interface SwarmLimitStats {
+  /** Peers evicted to make room, by the bound that made room. */
+  evictions: Record<EvictionReason, number>;
+  /** Passkeys and addresses holding at least one peer. */
+  passkeys: number;
+  addresses: number;
 }
 
 /** One announce as the swarm sees it; `ip` is a valid address (IPv4-mapped IPv6 already unwrapped). */
@@ -23,6 +68,8 @@ export interface SwarmAnnounce {
   numwant: number;
   /** Unix time in seconds. */
   now: number;
+  /** The passkey of the announce URL, when there is one: the peer's owner. */
+  passkey?: string | undefined;
 }
 
 /** A peer as handed out in announce responses. */
@@ -60,10 +107,25 @@ export interface SwarmStats {
   leechers: number;
 }
 
+/** Group kinds: the owner's peers in one torrent (passkey, address), and over all torrents. */
+const TP = 0;
+const TA = 1;
+const GP = 2;
+const GA = 3;
+
 class Peer implements SwarmPeer {
   /** Index in its pool, kept up to date by every swap. */
   index = -1;
   completed = false;
+  // Links of the four groups, least recently announced first (see Group).
+  p0: Peer | undefined = undefined;
+  n0: Peer | undefined = undefined;
+  p1: Peer | undefined = undefined;
+  n1: Peer | undefined = undefined;
+  p2: Peer | undefined = undefined;
+  n2: Peer | undefined = undefined;
+  p3: Peer | undefined = undefined;
+  n3: Peer | undefined = undefined;
 
   constructor(
     /** Binary peer id (20 chars) followed by the IP: dual-stack clients announce once per family. */
@@ -74,10 +136,113 @@ class Peer implements SwarmPeer {
     readonly v6: boolean,
     public seeder: boolean,
     public lastSeen: number,
+    readonly torrent: Torrent,
+    /** The passkey's groups in the torrent and overall; undefined without a passkey. */
+    readonly tp: Group | undefined,
+    readonly gp: Group | undefined,
+    /** The address's groups in the torrent and overall. */
+    readonly ta: Group,
+    readonly ga: Group,
   ) {}
 
   get peerId(): Uint8Array {
     return Buffer.from(this.key.slice(0, 20), 'latin1');
+  }
+}
+
+/**
+ * The peers of one owner (a passkey or an address, in one torrent or over all), least recently
+ * announced first: an intrusive doubly linked list through the peers' links of its kind.
+ */
+class Group {
+  count = 0;
+  head: Peer | undefined = undefined;
+  tail: Peer | undefined = undefined;
+
+  constructor(
+    readonly key: string,
+    readonly kind: typeof TP | typeof TA | typeof GP | typeof GA,
+  ) {}
+
+  push(peer: Peer): void {
+    const kind = this.kind;
+    setPrev(peer, kind, this.tail);
+    setNext(peer, kind, undefined);
+    if (this.tail === undefined) this.head = peer;
+    else setNext(this.tail, kind, peer);
+    this.tail = peer;
+    this.count++;
+  }
+
+  unlink(peer: Peer): void {
+    const kind = this.kind;
+    const prev = prevOf(peer, kind);
+    const next = nextOf(peer, kind);
+    if (prev === undefined) this.head = next;
+    else setNext(prev, kind, next);
+    if (next === undefined) this.tail = prev;
+    else setPrev(next, kind, prev);
+    setPrev(peer, kind, undefined);
+    setNext(peer, kind, undefined);
+    this.count--;
+  }
+
+  /** Moves `peer` to the most recently announced end. */
+  touch(peer: Peer): void {
+    if (this.tail === peer) return;
+    this.unlink(peer);
+    this.push(peer);
+  }
+}
+
+function prevOf(peer: Peer, kind: number): Peer | undefined {
+  return kind === TP ? peer.p0 : kind === TA ? peer.p1 : kind === GP ? peer.p2 : peer.p3;
+}
+
+function nextOf(peer: Peer, kind: number): Peer | undefined {
+  return kind === TP ? peer.n0 : kind === TA ? peer.n1 : kind === GP ? peer.n2 : peer.n3;
+}
+
+function setPrev(peer: Peer, kind: number, value: Peer | undefined): void {
+  if (kind === TP) peer.p0 = value;
+  else if (kind === TA) peer.p1 = value;
+  else if (kind === GP) peer.p2 = value;
+  else peer.p3 = value;
+}
+
+function setNext(peer: Peer, kind: number, value: Peer | undefined): void {
+  if (kind === TP) peer.n0 = value;
+  else if (kind === TA) peer.n1 = value;
+  else if (kind === GP) peer.n2 = value;
+  else peer.n3 = value;
+}
+
+/**
+ * The overall groups by peer count, for the budget's "largest holder" in O(1): a group moves
+ * one bucket up or down per peer added or removed, and the top bucket only moves by one.
+ */
+class Holders {
+  readonly #buckets: Set<Group>[] = [];
+  #max = 0;
+
+  added(group: Group): void {
+    const count = group.count;
+    if (count > 1) this.#buckets[count - 1]!.delete(group);
+    let bucket = this.#buckets[count];
+    if (bucket === undefined) this.#buckets[count] = bucket = new Set();
+    bucket.add(group);
+    if (count > this.#max) this.#max = count;
+  }
+
+  removed(group: Group): void {
+    const count = group.count;
+    this.#buckets[count + 1]!.delete(group);
+    if (count > 0) this.#buckets[count]!.add(group);
+    while (this.#max > 0 && this.#buckets[this.#max]!.size === 0) this.#max--;
+  }
+
+  largest(): Group | undefined {
+    return this.#max === 0 ? undefined : this.#buckets[this.#max]!.values().next().value;
   }
 }
 
@@ -87,6 +252,9 @@ const SEEDER = 1;
 class Torrent {
   /** Every peer by key, least recently announced first (re-inserted on each announce). */
   readonly peers = new Map<string, Peer>();
+  /** The torrent's groups by passkey and by address. */
+  readonly byPasskey = new Map<string, Group>();
+  readonly byAddress = new Map<string, Group>();
   /** Pools indexed by `(v6 ? V6 : 0) | (seeder ? SEEDER : 0)`, for O(1) removal and sampling. */
   readonly pools: [Peer[], Peer[], Peer[], Peer[]] = [[], [], [], []];
   downloaded = 0;
@@ -113,6 +281,17 @@ export class Swarms {
   readonly #limits: SwarmLimits;
   #peers = 0;
   #seeders = 0;
+  readonly #byPasskey = new Map<string, Group>();
+  readonly #byAddress = new Map<string, Group>();
+  readonly #holders = new Holders();
+  readonly #evictions: Record<EvictionReason, number> = {
+    torrent_passkey: 0,
+    torrent_address: 0,
+    passkey: 0,
+    address: 0,
+    budget: 0,
+    torrent: 0,
+  };
 
   constructor(limits: SwarmLimits) {
     this.#limits = limits;
@@ -144,19 +323,14 @@ export class Swarms {
 
     const seeder = input.left === 0;
     if (peer === undefined) {
-      if (torrent.peers.size >= this.#limits.maxPeersPerTorrent) {
-        const oldest = torrent.peers.values().next().value;
-        if (oldest !== undefined) this.#remove(torrent, oldest);
-      }
-      const v6 = input.ip.includes(':');
-      peer = new Peer(key, input.ip, input.port, compactAddress(input.ip, v6, input.port), v6, seeder, now);
-      torrent.peers.set(key, peer);
-      addToPool(torrent, peer);
-      this.#peers++;
-      if (seeder) this.#seeders++;
+      peer = this.#add(torrent, key, input, seeder, now);
     } else {
       torrent.peers.delete(key);
       torrent.peers.set(key, peer);
+      peer.tp?.touch(peer);
+      peer.gp?.touch(peer);
+      peer.ta.touch(peer);
+      peer.ga.touch(peer);
       peer.lastSeen = now;
       if (peer.port !== input.port) {
         peer.port = input.port;
@@ -181,6 +355,71 @@ export class Swarms {
     const taken = pick(torrent, family, peer, input.numwant, peer.v6 ? peers6 : peers);
     if (taken < input.numwant) pick(torrent, family ^ V6, peer, input.numwant - taken, peer.v6 ? peers : peers6);
     return { peers, peers6, ...counts(torrent) };
+  }
+
+  /** Makes room within every bound (taking only from the full group), then adds the peer. */
+  #add(torrent: Torrent, key: string, input: SwarmAnnounce, seeder: boolean, now: number): Peer {
+    const limits = this.#limits;
+    const { ip } = input;
+    const passkey = input.passkey || undefined;
+    if (passkey !== undefined) {
+      this.#trim(torrent.byPasskey.get(passkey), limits.maxTorrentPeersPerPasskey, 'torrent_passkey');
+      this.#trim(this.#byPasskey.get(passkey), limits.maxPeersPerPasskey, 'passkey');
+    }
+    this.#trim(torrent.byAddress.get(ip), limits.maxTorrentPeersPerAddress, 'torrent_address');
+    this.#trim(this.#byAddress.get(ip), limits.maxPeersPerAddress, 'address');
+    const budget = limits.maxPeers ?? Infinity;
+    while (this.#peers >= budget) {
+      const largest = this.#holders.largest();
+      if (largest === undefined) break;
+      this.#evict(largest.head!, 'budget');
+    }
+    if (torrent.peers.size >= limits.maxPeersPerTorrent) {
+      const oldest = torrent.peers.values().next().value;
+      if (oldest !== undefined) this.#evict(oldest, 'torrent');
+    }
+
+    // Room made in this very torrent may have emptied it: it stays, most recently announced.
+    if (!this.#torrents.has(torrent.id)) this.#torrents.set(torrent.id, torrent);
+
+    const tp = passkey === undefined ? undefined : groupOf(torrent.byPasskey, passkey, TP);
+    const gp = passkey === undefined ? undefined : groupOf(this.#byPasskey, passkey, GP);
+    const ta = groupOf(torrent.byAddress, ip, TA);
+    const ga = groupOf(this.#byAddress, ip, GA);
+    const v6 = ip.includes(':');
+    const peer = new Peer(key, ip, input.port, compactAddress(ip, v6, input.port), v6, seeder, now, torrent, tp, gp, ta, ga);
+    torrent.peers.set(key, peer);
+    addToPool(torrent, peer);
+    tp?.push(peer);
+    ta.push(peer);
+    if (gp !== undefined) {
+      gp.push(peer);
+      this.#holders.added(gp);
+    }
+    ga.push(peer);
+    this.#holders.added(ga);
+    this.#peers++;
+    if (seeder) this.#seeders++;
+    return peer;
+  }
+
+  /** While `group` holds `limit` peers or more, evicts its least recently announced one. */
+  #trim(group: Group | undefined, limit: number | undefined, reason: EvictionReason): void {
+    if (group === undefined || limit === undefined) return;
+    while (group.count >= limit && group.head !== undefined) this.#evict(group.head, reason);
+  }
+
+  /** Evicts a peer to make room; a torrent left empty by it goes too (so a flood of torrents cannot fill the table). */
+  #evict(peer: Peer, reason: EvictionReason): void {
+    this.#evictions[reason]++;
+    const torrent = peer.torrent;
+    this.#remove(torrent, peer);
+    if (torrent.peers.size === 0 && this.#torrents.get(torrent.id) === torrent) this.#torrents.delete(torrent.id);
+  }
+
+  /** Counters of the per-owner bounds and the budget. */
+  limitStats(): SwarmLimitStats {
+    return { evictions: { ...this.#evictions }, passkeys: this.#byPasskey.size, addresses: this.#byAddress.size };
   }
 
   /** Counts for each info hash, in order; unknown torrents count zero. */
@@ -237,6 +476,8 @@ export class Swarms {
     const seeders = torrent.complete;
     this.#peers -= seeders + torrent.incomplete;
     this.#seeders -= seeders;
+    // The torrent's own groups go with it; the overall ones lose its peers.
+    for (const peer of torrent.peers.values()) this.#leaveOverall(peer);
   }
 
   #remove(torrent: Torrent, peer: Peer): void {
@@ -244,7 +485,33 @@ export class Swarms {
     removeFromPool(torrent, peer);
     this.#peers--;
     if (peer.seeder) this.#seeders--;
+    const { tp, ta } = peer;
+    if (tp !== undefined) {
+      tp.unlink(peer);
+      if (tp.count === 0) torrent.byPasskey.delete(tp.key);
+    }
+    ta.unlink(peer);
+    if (ta.count === 0) torrent.byAddress.delete(ta.key);
+    this.#leaveOverall(peer);
   }
+
+  #leaveOverall(peer: Peer): void {
+    const { gp, ga } = peer;
+    if (gp !== undefined) {
+      gp.unlink(peer);
+      this.#holders.removed(gp);
+      if (gp.count === 0) this.#byPasskey.delete(gp.key);
+    }
+    ga.unlink(peer);
+    this.#holders.removed(ga);
+    if (ga.count === 0) this.#byAddress.delete(ga.key);
+  }
+}
+
+function groupOf(groups: Map<string, Group>, key: string, kind: typeof TP | typeof TA | typeof GP | typeof GA): Group {
+  let group = groups.get(key);
+  if (group === undefined) groups.set(key, (group = new Group(key, kind)));
+  return group;
 }
 
 function counts(torrent: Torrent): SwarmCounts {

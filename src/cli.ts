@@ -4,6 +4,7 @@
  */
 import { runCompareCli } from './bench/compare.ts';
 import { experimentsUsage, runExperiment } from './cli/experiments.ts';
+import { runInvite } from './cli/invites.ts';
 import { runKeygen, runRegister } from './cli/keys.ts';
 import { runCreate, runDownload, runSeed } from './cli/peer.ts';
 import { runTracker } from './cli/tracker.ts';
@@ -13,8 +14,10 @@ const USAGE = `Usage: pbts <command> [options]
 Commands:
   tracker [options]              run the tracker (pbts tracker --help)
   keygen [--out FILE]            make a BLS key pair and proof of possession
-  register --tracker URL --user ID [--key FILE]
+  register --tracker URL --user ID [--key FILE] [--invite CODE] [--admin]
                                  register a user, print the passkey and announce URL
+  invite create|list|revoke --tracker URL [options]
+                                 the admin's invite codes (pbts invite --help)
   create FILE --tracker URL [--out FILE.torrent] [--piece-length N]
                                  make a private .torrent for the tracker
   seed TORRENT --dir DIR --key FILE --tracker URL --passkey P [options]
@@ -36,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       return runKeygen(rest);
     case 'register':
       return runRegister(rest);
+    case 'invite':
+      return runInvite(rest);
     case 'create':
       return runCreate(rest);
     case 'seed':

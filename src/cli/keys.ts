@@ -49,11 +49,15 @@ export function runKeygen(argv: string[]): number {
   return 0;
 }
 
-export const REGISTER_USAGE = `Usage: pbts register --tracker URL --user ID [--key FILE]
+export const REGISTER_USAGE = `Usage: pbts register --tracker URL --user ID [--key FILE] [--invite CODE] [--admin]
 
 Registers user ID at the tracker with the public key and proof of possession in FILE
 (default pbts-key.json, made by pbts keygen) and prints the passkey and the announce URL
-to give to your BitTorrent client.`;
+to give to your BitTorrent client.
+
+  --invite CODE   invite code from the tracker's admin (trackers whose registration is invite)
+  --admin         send the admin token of PBTS_ADMIN_TOKEN (registers under every policy,
+                  closed too); only ever to your own tracker`;
 
 /** `pbts register`. */
 export async function runRegister(argv: string[]): Promise<number> {
@@ -63,6 +67,8 @@ export async function runRegister(argv: string[]): Promise<number> {
       tracker: { type: 'string' },
       user: { type: 'string' },
       key: { type: 'string', default: 'pbts-key.json' },
+      invite: { type: 'string' },
+      admin: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -74,12 +80,18 @@ export async function runRegister(argv: string[]): Promise<number> {
     console.error(`--tracker and --user are required\n\n${REGISTER_USAGE}`);
     return 2;
   }
+  // The token is sent only when asked for: a shell's PBTS_ADMIN_TOKEN must not go to any tracker typed here.
+  const adminToken = values.admin ? process.env.PBTS_ADMIN_TOKEN || undefined : undefined;
+  if (values.admin && adminToken === undefined) {
+    console.error('--admin sends the token in PBTS_ADMIN_TOKEN, which is not set');
+    return 2;
+  }
   const file = JSON.parse(readFileSync(values.key, 'utf8')) as Record<string, unknown>;
   // The proof in the file is sent as it is: registering needs no secret key.
   const key = { publicKey: parseHex(file, 'public_key', PUBLIC_KEY_LENGTH), pop: parseHex(file, 'pop', SIGNATURE_LENGTH) };
   let registered: Registration;
   try {
-    registered = await new TrackerClient(values.tracker).register(values.user, key);
+    registered = await new TrackerClient(values.tracker).register(values.user, key, { invite: values.invite, adminToken });
   } catch (error) {
     if (!(error instanceof TrackerRefusal)) throw error;
     console.error(`registration refused (${error.status} ${error.code}): ${error.reason}`);

@@ -9,6 +9,7 @@ import type { ChainSetup } from '../chain/setup.ts';
 import { type TeeRuntime, startTee } from '../tee/index.ts';
 import { isBackendName } from '../receipts/index.ts';
 import { publicConfig } from '../tracker/admin.ts';
+import { REGISTRATION_POLICIES, type RegistrationPolicy } from '../tracker/config.ts';
 import { startTracker } from '../tracker/server.ts';
 import { untilStopSignal } from './signals.ts';
 
@@ -21,6 +22,12 @@ export const TRACKER_USAGE = `Usage: pbts tracker [options]
   --mode MODE           private (passkeys, ratio gate; default) or open   [PBTS_MODE]
   --min-ratio X         ratio below which a started announce is refused (default 0.5)
   --initial-credit B    upload credit of new users in bytes (default 1 GiB)
+  --registration P      who may register: open (default: anyone with a key), invite (an
+                        admin-issued single-use code, pbts invite create), closed (admin only)
+                                                                          [PBTS_REGISTRATION]
+  --registration-refusal-burst N     refused registrations one address (IPv6: /64) may make
+                        before it is refused 429 (default 10)
+  --registration-refusals-per-minute N  refused registrations an address regains a minute (default 6)
   --epoch-seconds W     receipt epoch length (default 3600)
   --window N            receipt acceptance window in epochs (default 24)
   --report-bytes-per-second B   report bytes one address (IPv6: /64) may send per second
@@ -115,6 +122,9 @@ export async function runTracker(argv: string[]): Promise<number> {
       mode: { type: 'string', default: process.env.PBTS_MODE ?? 'private' },
       'min-ratio': { type: 'string' },
       'initial-credit': { type: 'string' },
+      registration: { type: 'string', default: process.env.PBTS_REGISTRATION ?? 'open' },
+      'registration-refusal-burst': { type: 'string' },
+      'registration-refusals-per-minute': { type: 'string' },
       'epoch-seconds': { type: 'string' },
       window: { type: 'string' },
       'report-bytes-per-second': { type: 'string' },
@@ -146,6 +156,9 @@ export async function runTracker(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.mode !== 'private' && values.mode !== 'open') throw new Error('--mode must be private or open');
+  if (!(REGISTRATION_POLICIES as readonly string[]).includes(values.registration)) {
+    throw new Error('--registration must be open, invite or closed');
+  }
   if (!isBackendName(values.backend)) throw new Error('--backend must be blst or noble');
   const tee = await startTee({ endpoint: values.dstack === 'none' ? undefined : values.dstack, socketPaths: values.dstack === 'none' ? [] : undefined, env: values.dstack === 'none' ? {} : process.env, log: (line) => console.log(line) });
   const chain = chainSetup(tee, values);
@@ -163,6 +176,9 @@ export async function runTracker(argv: string[]): Promise<number> {
       mode: values.mode,
       minRatio: number('min-ratio', values['min-ratio']),
       initialCredit: number('initial-credit', values['initial-credit']),
+      registration: values.registration as RegistrationPolicy,
+      registrationRefusalBurst: number('registration-refusal-burst', values['registration-refusal-burst']),
+      registrationRefusalsPerMinute: number('registration-refusals-per-minute', values['registration-refusals-per-minute']),
       epochSeconds: number('epoch-seconds', values['epoch-seconds']),
       windowEpochs: number('window', values.window),
       reportBytesPerSecond: number('report-bytes-per-second', values['report-bytes-per-second']),
@@ -181,7 +197,7 @@ export async function runTracker(argv: string[]): Promise<number> {
   });
   const settings = publicConfig(tracker.config);
   console.log(
-    `pbts tracker listening on ${tracker.url} (${settings.mode} mode, data dir ${tracker.config.dataDir}, ` +
+    `pbts tracker listening on ${tracker.url} (${settings.mode} mode, registration ${settings.registration}, data dir ${tracker.config.dataDir}, ` +
       `BLS ${values.backend}, admin routes ${settings.admin_routes ? 'enabled' : 'disabled'})`,
   );
   console.log(`announce URL: ${tracker.url}/announce${settings.mode === 'private' ? '/<passkey>' : ''}`);

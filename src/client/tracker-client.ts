@@ -24,6 +24,27 @@ export interface TrackerClientOptions {
 /** A key to register: a key pair (its proof of possession is made here) or a public key with a ready proof. */
 export type RegisterKey = KeyPair | { publicKey: Uint8Array; pop: Uint8Array };
 
+/** Options of {@link TrackerClient.register}. */
+export interface RegisterOptions {
+  /** An invite code from the tracker's admin: required by a tracker whose registration policy is `invite`. */
+  invite?: string;
+  /** The tracker's admin token: registers under every policy (`closed` too). Send it only to your own tracker. */
+  adminToken?: string;
+}
+
+/** An invite as the tracker's admin routes show it; `code` only in the answer that created it. */
+export interface InviteAnswer {
+  invite_id: number;
+  status: 'unused' | 'used' | 'revoked' | 'expired';
+  note: string | null;
+  created_at: string;
+  expires_at: string | null;
+  used_at: string | null;
+  used_by: string | null;
+  revoked_at: string | null;
+  code?: string;
+}
+
 /** A registered user. */
 export interface Registration {
   userId: string;
@@ -67,6 +88,12 @@ export interface HealthAnswer {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** What some requests add: a method other than GET/POST, and headers (the admin token). */
+interface RequestExtras {
+  method?: string;
+  headers?: Record<string, string>;
+}
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /** A client of the tracker at one base URL (`http://host:port`, optionally with a path prefix). */
@@ -86,10 +113,16 @@ export class TrackerClient {
    * `POST /register`. The proof is made before the request goes out, so a caller registering
    * many users can start the next proof while this request is in flight.
    */
-  async register(userId: string, key: RegisterKey): Promise<Registration> {
+  async register(userId: string, key: RegisterKey, options: RegisterOptions = {}): Promise<Registration> {
     const pop = 'pop' in key ? key.pop : this.backend.popProve(key.secretKey);
-    const body = JSON.stringify({ user_id: userId, public_key: hex(key.publicKey), pop: hex(pop) });
-    const json = (await this.json('POST /register', '/register', body)) as Record<string, unknown>;
+    const body = JSON.stringify({
+      user_id: userId,
+      public_key: hex(key.publicKey),
+      pop: hex(pop),
+      ...(options.invite === undefined ? {} : { invite: options.invite }),
+    });
+    const headers = options.adminToken === undefined ? undefined : { authorization: `Bearer ${options.adminToken}` };
+    const json = (await this.json('POST /register', '/register', body, { headers })) as Record<string, unknown>;
     return {
       userId: json.user_id as string,
       passkey: json.passkey as string,
@@ -121,6 +154,25 @@ export class TrackerClient {
     return (await this.json('GET /users', `/users/${encodeURIComponent(userId)}`)) as UserAnswer;
   }
 
+  /** `POST /invites` (admin): a new invite code, valid for `expiresInSeconds` when given. */
+  async createInvite(adminToken: string, options: { expiresInSeconds?: number; note?: string } = {}): Promise<InviteAnswer & { code: string }> {
+    const body = JSON.stringify({ expires_in_seconds: options.expiresInSeconds, note: options.note });
+    const headers = { authorization: `Bearer ${adminToken}` };
+    return (await this.json('POST /invites', '/invites', body, { headers })) as InviteAnswer & { code: string };
+  }
+
+  /** `GET /invites` (admin): every invite, newest first (never their codes). */
+  async invites(adminToken: string): Promise<InviteAnswer[]> {
+    const headers = { authorization: `Bearer ${adminToken}` };
+    return ((await this.json('GET /invites', '/invites', undefined, { headers })) as { invites: InviteAnswer[] }).invites;
+  }
+
+  /** `DELETE /invites/<id>` (admin): revokes an unused invite. */
+  async revokeInvite(adminToken: string, inviteId: number): Promise<InviteAnswer> {
+    const headers = { authorization: `Bearer ${adminToken}` };
+    return (await this.json('DELETE /invites', `/invites/${inviteId}`, undefined, { headers, method: 'DELETE' })) as InviteAnswer;
+  }
+
   /** `GET /stats`. */
   async stats(): Promise<TrackerStats> {
     return (await this.json('GET /stats', '/stats')) as TrackerStats;
@@ -132,8 +184,8 @@ export class TrackerClient {
   }
 
   /** A JSON route's answer; throws the tracker's refusal unless the status is 2xx. */
-  private async json(route: string, target: string, body?: string): Promise<unknown> {
-    const response = await this.fetch(route, target, body);
+  private async json(route: string, target: string, body?: string, init?: RequestExtras): Promise<unknown> {
+    const response = await this.fetch(route, target, body, init);
     const text = await this.read(route, response.text());
     let json: unknown;
     try {
@@ -146,10 +198,13 @@ export class TrackerClient {
     return json;
   }
 
-  private async fetch(route: string, target: string, body?: string): Promise<Response> {
+  private async fetch(route: string, target: string, body?: string, init: RequestExtras = {}): Promise<Response> {
     try {
+      const json: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
       return await fetch(`${this.base}${target}`, {
-        ...(body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+        method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+        headers: { ...json, ...init.headers },
+        ...(body === undefined ? {} : { body }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {

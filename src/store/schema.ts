@@ -88,6 +88,23 @@ export const MIGRATIONS: readonly string[] = [
   );
   INSERT INTO spent_horizon (id, oldest_epoch) SELECT 1, coalesce(min(epoch), 0) FROM spent;
   `,
+  // 4: invite codes for the `invite` registration policy. Only the SHA-256 of a code is kept; a
+  // registration consumes its code (sets used_at and used_by) in the transaction that creates the
+  // user, so one code registers one user, also under concurrent registrations. IF NOT EXISTS: a
+  // database taken back to an older version by hand (as a test does) keeps its invites.
+  `
+  CREATE TABLE IF NOT EXISTS invites (
+    invite_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+    code_hash  BLOB    NOT NULL UNIQUE CHECK (length(code_hash) = 32),
+    note       TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    revoked_at INTEGER,
+    used_at    INTEGER,
+    used_by    TEXT,
+    CHECK ((used_at IS NULL) = (used_by IS NULL))
+  );
+  `,
 ];
 
 /** Schema version this code writes and reads. */

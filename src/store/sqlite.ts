@@ -15,7 +15,10 @@ import {
   DuplicateUserError,
   ExpiredReceiptError,
   InvalidReportError,
+  InviteRefusedError,
+  type InviteRecord,
   type LedgerEntry,
+  type NewInvite,
   type NewUser,
   type ReportInput,
   type ReportOutcome,
@@ -23,6 +26,7 @@ import {
   type StoreStats,
   UnknownKeyError,
   type UserRecord,
+  inviteUnusable,
 } from './types.ts';
 
 /** Name of the database file inside the data directory. */
@@ -51,6 +55,30 @@ interface LedgerRow {
   receipts: number;
   credited_bytes: number;
   applied_at: number;
+}
+
+interface InviteRow {
+  invite_id: number;
+  note: string | null;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  used_at: number | null;
+  used_by: string | null;
+}
+
+const INVITE_COLUMNS = 'invite_id, note, created_at, expires_at, revoked_at, used_at, used_by';
+
+function toInvite(row: InviteRow): InviteRecord {
+  return {
+    inviteId: row.invite_id,
+    note: row.note,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    usedAt: row.used_at,
+    usedBy: row.used_by,
+  };
 }
 
 const USER_COLUMNS = 'user_id, public_key, passkey, uploaded, downloaded, chain_uploaded, chain_downloaded, created_at';
@@ -112,6 +140,12 @@ class SqliteStore implements Store {
   private readonly countReports;
   private readonly applyTransaction;
   private readonly createTransaction;
+  private readonly insertInvite;
+  private readonly selectInviteByHash;
+  private readonly selectInviteById;
+  private readonly selectInvites;
+  private readonly useInvite;
+  private readonly revokeInviteStatement;
 
   constructor(
     private readonly db: Database.Database,
@@ -164,6 +198,19 @@ class SqliteStore implements Store {
     this.countReports = db.prepare<[], number>('SELECT count(*) FROM reports').pluck();
     this.applyTransaction = db.transaction((report: ReportInput) => this.applyInTransaction(report));
     this.createTransaction = db.transaction((user: NewUser) => this.createInTransaction(user));
+    this.insertInvite = db.prepare<[Uint8Array, string | null, number, number | null]>(
+      'INSERT INTO invites (code_hash, note, created_at, expires_at) VALUES (?, ?, ?, ?)',
+    );
+    this.selectInviteByHash = db.prepare<[Uint8Array], InviteRow>(`SELECT ${INVITE_COLUMNS} FROM invites WHERE code_hash = ?`);
+    this.selectInviteById = db.prepare<[number], InviteRow>(`SELECT ${INVITE_COLUMNS} FROM invites WHERE invite_id = ?`);
+    this.selectInvites = db.prepare<[number], InviteRow>(`SELECT ${INVITE_COLUMNS} FROM invites ORDER BY invite_id DESC LIMIT ?`);
+    // `used_at IS NULL` in the statement too: the spend is its own check, whatever was read before.
+    this.useInvite = db.prepare<[number, string, number]>(
+      'UPDATE invites SET used_at = ?, used_by = ? WHERE invite_id = ? AND used_at IS NULL AND revoked_at IS NULL',
+    );
+    this.revokeInviteStatement = db.prepare<[number, number]>(
+      'UPDATE invites SET revoked_at = ? WHERE invite_id = ? AND revoked_at IS NULL AND used_at IS NULL',
+    );
   }
 
   createUser(user: NewUser): UserRecord {
@@ -180,6 +227,26 @@ class SqliteStore implements Store {
     }
     this.outbox.notify();
     return this.userById(user.userId)!;
+  }
+
+  createInvite(invite: NewInvite): InviteRecord {
+    const id = this.insertInvite.run(invite.codeHash, invite.note ?? null, invite.now ?? Date.now(), invite.expiresAt ?? null).lastInsertRowid;
+    return toInvite(this.selectInviteById.get(Number(id))!);
+  }
+
+  inviteByHash(codeHash: Uint8Array): InviteRecord | undefined {
+    const row = this.selectInviteByHash.get(codeHash);
+    return row && toInvite(row);
+  }
+
+  invites(limit = -1): InviteRecord[] {
+    return this.selectInvites.all(limit).map(toInvite);
+  }
+
+  revokeInvite(inviteId: number, now = Date.now()): InviteRecord | undefined {
+    this.revokeInviteStatement.run(now, inviteId);
+    const row = this.selectInviteById.get(inviteId);
+    return row && toInvite(row);
   }
 
   userById(userId: string): UserRecord | undefined {
@@ -244,6 +311,15 @@ class SqliteStore implements Store {
   private createInTransaction(user: NewUser): void {
     const passkey = randomBytes(16).toString('hex');
     const now = user.now ?? Date.now();
+    if (user.inviteHash !== undefined) {
+      // Inside the IMMEDIATE transaction: no other connection can use the invite between this
+      // read and the update, and a refused user insert below rolls the use back.
+      const row = this.selectInviteByHash.get(user.inviteHash);
+      const invite = row && toInvite(row);
+      const why = inviteUnusable(invite, now);
+      if (why !== undefined) throw new InviteRefusedError(why);
+      if (this.useInvite.run(now, user.userId, invite!.inviteId).changes !== 1) throw new InviteRefusedError('used');
+    }
     const migration = this.outbox.migrationOf(user.userId);
     if (migration === undefined) {
       const uploaded = user.uploaded ?? 0;

@@ -32,6 +32,47 @@ export interface NewUser {
   uploaded?: number;
   /** Registration time, unix milliseconds; default now. */
   now?: number;
+  /**
+   * SHA-256 of an invite code to consume in the same transaction: the user is created only if
+   * the invite is usable, and then the invite is used up ({@link InviteRefusedError} otherwise).
+   */
+  inviteHash?: Uint8Array;
+}
+
+/** An invite code as the store keeps it: never the code, only its SHA-256. */
+export interface InviteRecord {
+  /** Increasing id, for listing and revoking. */
+  inviteId: number;
+  /** The operator's label (who it is for), if any. */
+  note: string | null;
+  /** Unix milliseconds. */
+  createdAt: number;
+  /** Unix milliseconds after which the code is refused; null: never expires. */
+  expiresAt: number | null;
+  revokedAt: number | null;
+  usedAt: number | null;
+  /** The user the code registered. */
+  usedBy: string | null;
+}
+
+/** What creating an invite stores. */
+export interface NewInvite {
+  /** SHA-256 of the code (32 bytes). */
+  codeHash: Uint8Array;
+  note?: string;
+  /** Unix milliseconds; default: never expires. */
+  expiresAt?: number;
+  /** Creation time, unix milliseconds; default now. */
+  now?: number;
+}
+
+/** Why an invite cannot register a user, as of time `now` (unix milliseconds). */
+export function inviteUnusable(invite: InviteRecord | undefined, now: number): InviteRefusedError['why'] | undefined {
+  if (invite === undefined) return 'unknown';
+  if (invite.usedAt !== null) return 'used';
+  if (invite.revokedAt !== null) return 'revoked';
+  if (invite.expiresAt !== null && invite.expiresAt <= now) return 'expired';
+  return undefined;
 }
 
 /** One verified receipt as the store needs it. */
@@ -89,8 +130,22 @@ export interface StoreStats {
 
 /** Users, spent receipt ids and the report ledger. */
 export interface Store {
-  /** Registers a user; throws {@link DuplicateUserError} when the id or key is taken. */
+  /**
+   * Registers a user; throws {@link DuplicateUserError} when the id or key is taken, and
+   * {@link InviteRefusedError} when `user.inviteHash` is given and that invite is not usable.
+   */
   createUser(user: NewUser): UserRecord;
+  /** Stores a new invite; throws when the hash exists already. */
+  createInvite(invite: NewInvite): InviteRecord;
+  /** The invite whose code hashes to `codeHash`, if any. */
+  inviteByHash(codeHash: Uint8Array): InviteRecord | undefined;
+  /** Every invite, newest first, at most `limit` (default all). */
+  invites(limit?: number): InviteRecord[];
+  /**
+   * Revokes an unused invite (a revoked or used one is left as it is); returns the invite as it
+   * is now, undefined when there is none with that id.
+   */
+  revokeInvite(inviteId: number, now?: number): InviteRecord | undefined;
   /** The user called `userId`, if any. */
   userById(userId: string): UserRecord | undefined;
   /** The user holding `publicKey`, if any. */
@@ -241,6 +296,21 @@ export class DuplicateUserError extends Error {
   constructor(readonly field: 'user_id' | 'public_key') {
     super(field === 'user_id' ? 'user id already registered' : 'public key already registered');
     this.name = 'DuplicateUserError';
+  }
+}
+
+/** Registration refused: the invite is unknown, used, revoked or expired; nothing was changed. */
+export class InviteRefusedError extends Error {
+  constructor(readonly why: 'unknown' | 'used' | 'revoked' | 'expired') {
+    super(
+      {
+        unknown: 'invite code is not valid',
+        used: 'invite code was already used',
+        revoked: 'invite code was revoked',
+        expired: 'invite code has expired',
+      }[why],
+    );
+    this.name = 'InviteRefusedError';
   }
 }
 

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
-import { type TrackerConfig, resolveConfig } from './config.ts';
+import { REGISTRATION_POLICIES, type TrackerConfig, resolveConfig } from './config.ts';
 
 /** Whether an `Authorization` header carries the admin token (never, when none is configured). */
 export function isAdmin(config: Pick<TrackerConfig, 'adminToken'>, header: string | undefined): boolean {
@@ -30,8 +30,11 @@ export function requireAdmin(config: Pick<TrackerConfig, 'adminToken'>): Middlew
   };
 }
 
-/** Settings `POST /config` may change at run time: the reputation policy, read on every request. */
-export const MUTABLE_SETTINGS = { min_ratio: 'minRatio', initial_credit: 'initialCredit' } as const;
+/** Settings `POST /config` may change at run time: the reputation and registration policies, read on every request. */
+export const MUTABLE_SETTINGS = { min_ratio: 'minRatio', initial_credit: 'initialCredit', registration: 'registration' } as const;
+
+/** The settings of {@link MUTABLE_SETTINGS} whose value is a string (every other one is a number). */
+const STRING_SETTINGS: ReadonlySet<string> = new Set(['registration']);
 
 /** The configuration as the API shows it: every setting but the admin token. */
 export function publicConfig(config: TrackerConfig) {
@@ -44,6 +47,9 @@ export function publicConfig(config: TrackerConfig) {
     peer_ttl_seconds: config.peerTtlSeconds,
     min_ratio: config.minRatio,
     initial_credit: config.initialCredit,
+    registration: config.registration,
+    registration_refusal_burst: config.registrationRefusalBurst,
+    registration_refusals_per_minute: config.registrationRefusalsPerMinute,
     epoch_seconds: config.epochSeconds,
     window_epochs: config.windowEpochs,
     admin_routes: config.adminToken !== undefined,
@@ -77,10 +83,14 @@ export function configRoutes(config: TrackerConfig): Hono {
           const allowed = Object.keys(MUTABLE_SETTINGS).join(', ');
           return c.json({ error: 'bad_setting', reason: `${key} cannot be changed at run time (allowed: ${allowed})` }, 400);
         }
-        if (typeof value !== 'number') {
+        if (STRING_SETTINGS.has(key)) {
+          if (typeof value !== 'string') {
+            return c.json({ error: 'bad_setting', reason: `${key} must be one of ${REGISTRATION_POLICIES.join(', ')}` }, 400);
+          }
+        } else if (typeof value !== 'number') {
           return c.json({ error: 'bad_setting', reason: `${key} must be a number` }, 400);
         }
-        patch[field] = value;
+        (patch as Record<string, unknown>)[field] = value;
       }
       try {
         Object.assign(config, resolveConfig({ ...config, ...patch }));

@@ -18,7 +18,9 @@ import { closedHooks, openHooks, type TrackerHooks } from './hooks.ts';
 import type { TrackerEnv } from './query.ts';
 import { infoRoutes, infoSamples } from './info.ts';
 import { RequestCounter, type Sample, metricsRoutes } from './metrics.ts';
+import { inviteRoutes } from './invites.ts';
 import { registerRoutes } from './register.ts';
+import { RegistrationLimit } from './registration-limit.ts';
 import { type Reporter, createReporter, reportRoutes } from './report.ts';
 import { scrapeRoutes } from './scrape.ts';
 import { Swarms } from './swarm.ts';
@@ -81,7 +83,10 @@ export function createApp(options: CreateAppOptions): TrackerApp {
   let report: Reporter | undefined;
   if (options.pbts) {
     const deps = { ...options.pbts, config, swarms, now: () => clock() * 1000 };
-    app.route('/', registerRoutes(deps));
+    const registration = new RegistrationLimit({ config, now: deps.now });
+    samples.push(() => registration.samples());
+    app.route('/', registerRoutes({ ...deps, limit: registration }));
+    app.route('/', inviteRoutes(deps));
     report = createReporter(deps);
     app.route('/', reportRoutes(report));
     app.route('/', usersRoutes({ store: deps.store, chain: deps.chain !== undefined }));

@@ -11,6 +11,11 @@ describe('resolveConfig', () => {
     expect(defaultConfig).toMatchObject({ reportBytesPerSecond: 8 * 2 ** 20, verifyPendingPerAddress: 16_384, verifyPendingPerSender: 4096, failedReportCache: 4096 });
     expect(defaultConfig).toMatchObject({ maxTorrentPeersPerPasskey: 32, maxTorrentPeersPerAddress: 64, maxPeersPerPasskey: 10_000, maxPeersPerAddress: 50_000, maxConnectionsPerAddress: 256 });
     expect(defaultConfig.maxPeers).toBe(peerBudgetForHeap(getHeapStatistics().heap_size_limit));
+    expect(defaultConfig).toMatchObject({ registration: 'open', registrationRefusalBurst: 10, registrationRefusalsPerMinute: 6 });
+  });
+
+  test('behavior: every registration policy is accepted', () => {
+    for (const registration of ['open', 'invite', 'closed'] as const) expect(resolveConfig({ registration }).registration).toBe(registration);
   });
 
   test('behavior: overrides apply, the TTL follows the interval, undefined keeps defaults', () => {
@@ -37,5 +42,8 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ maxPeers: 0 })).toThrow('maxPeers must be a positive integer');
     expect(() => resolveConfig({ maxTorrentPeersPerPasskey: -1 })).toThrow('maxTorrentPeersPerPasskey must be a positive integer');
     expect(() => resolveConfig({ maxConnectionsPerAddress: 0.5 })).toThrow('maxConnectionsPerAddress must be a positive integer');
+    expect(() => resolveConfig({ registration: 'public' as 'open' })).toThrow("registration must be 'open', 'invite' or 'closed'");
+    expect(() => resolveConfig({ registrationRefusalBurst: 0 })).toThrow('registrationRefusalBurst must be a positive integer');
+    expect(() => resolveConfig({ registrationRefusalsPerMinute: 0.5 })).toThrow('registrationRefusalsPerMinute must be a positive integer');
   });
 });

@@ -54,11 +54,25 @@ export interface TrackerConfig {
   verifyPendingPerSender: number;
   /** Refused reports remembered (by body digest, and failed verifications by content digest), each. */
   failedReportCache: number;
+  /**
+   * Who may register: `open` (anyone with a key and its proof of possession), `invite` (also an
+   * unused admin-issued invite code, consumed by the registration) or `closed` (the admin only).
+   * The admin token registers under every policy.
+   */
+  registration: RegistrationPolicy;
+  /** Refused registrations (bad key, bad proof, bad invite) one address (IPv6: /64) may make in a burst. */
+  registrationRefusalBurst: number;
+  /** Refused registrations one address regains per minute after its burst (a token bucket). */
+  registrationRefusalsPerMinute: number;
   /** Token required by admin routes; undefined disables them. */
   adminToken: string | undefined;
   /** Directory holding the tracker's durable state (SQLite database). */
   dataDir: string;
 }
+
+/** The registration policies of {@link TrackerConfig.registration}. */
+export const REGISTRATION_POLICIES = ['open', 'invite', 'closed'] as const;
+export type RegistrationPolicy = (typeof REGISTRATION_POLICIES)[number];
 
 const DEFAULT_INTERVAL = 1800;
 
@@ -87,6 +101,9 @@ export const defaultConfig: Readonly<TrackerConfig> = Object.freeze({
   verifyPendingPerAddress: 16_384,
   verifyPendingPerSender: 4096,
   failedReportCache: 4096,
+  registration: 'open',
+  registrationRefusalBurst: 10,
+  registrationRefusalsPerMinute: 6,
   adminToken: undefined,
   dataDir: 'data',
 });
@@ -126,6 +143,8 @@ export function resolveConfig(partial: Partial<TrackerConfig> = {}): Readonly<Tr
     'verifyPendingPerAddress',
     'verifyPendingPerSender',
     'failedReportCache',
+    'registrationRefusalBurst',
+    'registrationRefusalsPerMinute',
   ] as const;
   for (const field of positiveInts) {
     const value = config[field];
@@ -141,6 +160,9 @@ export function resolveConfig(partial: Partial<TrackerConfig> = {}): Readonly<Tr
   }
   if (config.mode !== 'private' && config.mode !== 'open') {
     throw new Error(`invalid tracker config: mode must be 'private' or 'open', got ${String(config.mode)}`);
+  }
+  if (!(REGISTRATION_POLICIES as readonly unknown[]).includes(config.registration)) {
+    throw new Error(`invalid tracker config: registration must be 'open', 'invite' or 'closed', got ${String(config.registration)}`);
   }
   if (!(config.minRatio >= 0) || !Number.isFinite(config.minRatio)) {
     throw new Error('invalid tracker config: minRatio must be a non-negative number');

@@ -1,6 +1,9 @@
 /**
  * `POST /register`: a user brings a BLS public key and its proof of possession (the rogue-key
- * defence that makes aggregate verification sound) and receives a passkey for announcing.
+ * defence that makes aggregate verification sound) and receives a passkey for announcing. The
+ * registration policy decides who may (`open`, `invite` with a single-use invite code, `closed`
+ * for the admin only), and refused registrations are rate limited per client address before
+ * the proof is verified (`registration-limit.ts`).
  * @module
  */
 import type { Context } from 'hono';
@@ -14,16 +17,27 @@ import {
   SIGNATURE_LENGTH,
   type VerifyPool,
 } from '../receipts/index.ts';
-import { DuplicateUserError, type Store, type UserRecord } from '../store/index.ts';
+import { DuplicateUserError, InviteRefusedError, type Store, type UserRecord, inviteUnusable } from '../store/index.ts';
+import { isAdmin } from './admin.ts';
 import type { TrackerConfig } from './config.ts';
+import { INVITE_CODE_PATTERN, inviteHash } from './invites.ts';
+import { type TrackerEnv, incomingAddress, incomingOf, proxyTrust } from './query.ts';
+import { RegistrationLimit } from './registration-limit.ts';
+import { addressKey } from './report-guard.ts';
 
 /** What {@link registerRoutes} needs; the pool checks proofs of possession off the event loop. */
 export interface RegisterDeps {
   store: Store;
-  config: Pick<TrackerConfig, 'initialCredit'>;
+  /** Read live: `POST /config` may change the credit and the policy. */
+  config: Pick<
+    TrackerConfig,
+    'initialCredit' | 'registration' | 'adminToken' | 'trustProxy' | 'registrationRefusalBurst' | 'registrationRefusalsPerMinute'
+  >;
   pool: Pick<VerifyPool, 'backend' | 'verifyPop'>;
   /** Clock in unix milliseconds; default `Date.now`. */
   now?: () => number;
+  /** The per-address refusal limit; a new one on `config` when omitted. */
+  limit?: RegistrationLimit;
 }
 
 /** Allowed user ids: 1 to 64 characters, safe in URLs and logs. */
@@ -31,23 +45,49 @@ export const USER_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Largest accepted registration body; a valid one is under 400 bytes. */
 export const MAX_REGISTER_BYTES = 4096;
 
-type Refusal = 400 | 409 | 413;
+type Refusal = 400 | 403 | 409 | 413 | 429;
 
 function refuse(c: Context, status: Refusal, error: string, reason: string) {
   return c.json({ error, reason }, status);
 }
 
-/** `POST /register` `{ user_id, public_key, pop }` -> 201 with the passkey and announce path. */
-export function registerRoutes(deps: RegisterDeps): Hono {
+const INVITE_REFUSALS = { unknown: 'bad_invite', used: 'invite_used', revoked: 'invite_revoked', expired: 'invite_expired' } as const;
+
+/**
+ * `POST /register` `{ user_id, public_key, pop, invite? }` -> 201 with the passkey and announce
+ * path. With the admin token (`Authorization: Bearer <token>`) every policy admits the request.
+ */
+export function registerRoutes(deps: RegisterDeps): Hono<TrackerEnv> {
   const backend = getBackend(deps.pool.backend);
   const now = deps.now ?? Date.now;
-  return new Hono().post(
+  const { config } = deps;
+  const limit = deps.limit ?? new RegistrationLimit({ config, now });
+  const trust = proxyTrust(config.trustProxy);
+  const limited = (c: Context, seconds: number, reason?: string) => {
+    c.header('Retry-After', String(seconds));
+    return refuse(
+      c,
+      429,
+      'rate_limited',
+      reason ?? `too many refused registrations from this address (${config.registrationRefusalBurst}, then ${config.registrationRefusalsPerMinute} a minute); retry in ${seconds} s`,
+    );
+  };
+  return new Hono<TrackerEnv>().post(
     '/register',
     bodyLimit({
       maxSize: MAX_REGISTER_BYTES,
       onError: (c) => refuse(c, 413, 'body_too_large', `body over ${MAX_REGISTER_BYTES} bytes`),
     }),
     async (c) => {
+      const address = addressKey(incomingAddress(incomingOf(c), trust));
+      // First of all: an address out of refusals costs nothing more, not even a parse.
+      const wait = limit.retryAfter(address);
+      if (wait !== undefined) return limited(c, wait);
+      /** A refusal counted against the address: it made the tracker check a key, a proof or a code. */
+      const refuseCounted = (status: 400, error: string, reason: string) => {
+        limit.refused(address);
+        return refuse(c, status, error, reason);
+      };
       let body: unknown;
       try {
         body = await c.req.json();
@@ -62,6 +102,23 @@ export function registerRoutes(deps: RegisterDeps): Hono {
       if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) {
         return refuse(c, 400, 'bad_user_id', 'user_id must be 1 to 64 characters of A-Z a-z 0-9 _ . -');
       }
+      let invite: Uint8Array | undefined;
+      if (config.registration !== 'open' && !isAdmin(config, c.req.header('authorization'))) {
+        if (config.registration === 'closed') {
+          return refuse(c, 403, 'registration_closed', 'registration is closed: only the tracker\'s admin registers users');
+        }
+        const code = json.invite;
+        if (code === undefined || code === null || code === '') {
+          return refuse(c, 403, 'invite_required', 'registration needs an invite code (field invite) from the tracker\'s admin');
+        }
+        if (typeof code !== 'string' || !INVITE_CODE_PATTERN.test(code)) {
+          return refuseCounted(400, 'bad_invite', 'invite code is not valid');
+        }
+        invite = inviteHash(code);
+        // A cheap check before the proof's; the registration's transaction checks it again and uses it up.
+        const why = inviteUnusable(deps.store.inviteByHash(invite), now());
+        if (why !== undefined) return refuseCounted(400, INVITE_REFUSALS[why], new InviteRefusedError(why).message);
+      }
       let publicKey: Uint8Array;
       let pop: Uint8Array;
       try {
@@ -69,7 +126,7 @@ export function registerRoutes(deps: RegisterDeps): Hono {
         pop = parseHex(json, 'pop', SIGNATURE_LENGTH);
       } catch (error) {
         if (!(error instanceof ReceiptFormatError)) throw error;
-        return refuse(c, 400, `bad_${error.field}`, error.message);
+        return refuseCounted(400, `bad_${error.field}`, error.message);
       }
       // Cheap refusals first: the proof check below costs tens of milliseconds.
       if (deps.store.userById(userId) !== undefined) {
@@ -81,11 +138,24 @@ export function registerRoutes(deps: RegisterDeps): Hono {
       try {
         backend.validatePublicKey(publicKey);
       } catch (error) {
-        return refuse(c, 400, 'bad_public_key', (error as Error).message);
+        return refuseCounted(400, 'bad_public_key', (error as Error).message);
       }
-      // ~30 ms of pure JS (blst's binding cannot use the PoP tag): done on a worker thread.
-      if (!(await deps.pool.verifyPop(publicKey, pop))) {
-        return refuse(c, 400, 'bad_pop', 'pop is not a proof of possession of public_key');
+      // At most POP_CHECKS_PER_ADDRESS proofs of one address at once: a concurrent flood meets
+      // its own refusals in the bucket below instead of all passing the check at the top.
+      const release = await limit.slot(address);
+      if (release === undefined) return limited(c, 1, 'too many registrations from this address are waiting; retry later');
+      let proven: boolean;
+      try {
+        const again = limit.retryAfter(address);
+        if (again !== undefined) return limited(c, again);
+        limit.popCheck();
+        // ~30 ms of pure JS (blst's binding cannot use the PoP tag): done on a worker thread.
+        proven = await deps.pool.verifyPop(publicKey, pop);
+      } finally {
+        release();
+      }
+      if (!proven) {
+        return refuseCounted(400, 'bad_pop', 'pop is not a proof of possession of public_key');
       }
       let user: UserRecord;
       try {
@@ -94,8 +164,11 @@ export function registerRoutes(deps: RegisterDeps): Hono {
           publicKey,
           uploaded: deps.config.initialCredit,
           now: now(),
+          inviteHash: invite,
         });
       } catch (error) {
+        // The invite was used (or revoked) by another registration while the proof was checked.
+        if (error instanceof InviteRefusedError) return refuseCounted(400, INVITE_REFUSALS[error.why], error.message);
         // A concurrent registration of the same user or key can win while the proof is checked.
         if (!(error instanceof DuplicateUserError)) throw error;
         const code = error.field === 'user_id' ? 'user_exists' : 'key_exists';

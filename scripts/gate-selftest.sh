@@ -28,12 +28,19 @@ node bin/pbts.js bench compare --record --baseline "$own" >/dev/null
 echo "== against the committed baseline (information only) =="
 node bin/pbts.js bench compare || true
 
+# One confirmation run per flagged run: on this VM a single benchmark of unchanged code was seen
+# 84% slower than its baseline from the same job (neighbours' load), while a real regression
+# shows again in the next run. The injected slowdown below gets no such second chance.
 for run in 1 2 3; do
   bench
   echo "== unchanged code, run $run =="
   if ! node bin/pbts.js bench compare --baseline "$own"; then
-    echo "gate self-test FAILED: unchanged code regressed against the baseline (run $run)" >&2
-    exit 1
+    echo "== unchanged code, run $run flagged: confirmation run =="
+    bench
+    if ! node bin/pbts.js bench compare --baseline "$own"; then
+      echo "gate self-test FAILED: unchanged code regressed against the baseline (run $run, confirmed)" >&2
+      exit 1
+    fi
   fi
 done
 

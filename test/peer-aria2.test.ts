@@ -1,25 +1,24 @@
 // A PBTS peer and a real BitTorrent client, Debian's aria2 (`apt-get install aria2`), meeting
 // through the real PBTS tracker: aria2 has no keys, only a passkey in its torrent's announce URL.
 // Skipped when aria2c is missing, unless PBTS_REQUIRE_CLIENTS=1 (CI), where that fails.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { decode } from '../src/bencode/index.ts';
 import { TrackerClient } from '../src/client/tracker-client.ts';
+import { type Aria2, aria2Version, clientsRequired, runAria2 } from '../src/peer/aria2.ts';
 import { createTorrent, parseMetainfo } from '../src/peer/index.ts';
 import { PbtsPeer, type PbtsPeerOptions } from '../src/peer/pbts/index.ts';
 import { generateKeyPair, getBackend, type KeyPair } from '../src/receipts/index.ts';
 import { type RunningTracker, startTracker } from '../src/tracker/server.ts';
 
-const aria2 = spawnSync('aria2c', ['--version'], { encoding: 'utf8' });
-const version = aria2.status === 0 ? aria2.stdout.split('\n')[0]! : undefined;
-const required = process.env.PBTS_REQUIRE_CLIENTS === '1';
+const version = aria2Version;
+const required = clientsRequired;
 if (!version && !required) console.warn('test/peer-aria2.test.ts: aria2c not found, skipping (apt-get install aria2; PBTS_REQUIRE_CLIENTS=1 makes this fail)');
 
 const bls = getBackend('blst');
@@ -74,43 +73,11 @@ async function open(options: Omit<PbtsPeerOptions, 'stateDir'>): Promise<PbtsPee
   return peer;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Runs aria2c on a .torrent, loopback only (no DHT, LPD or PEX); its peers come from the tracker alone. */
-async function runAria2(torrent: Uint8Array, dir: string, args: string[]): Promise<{ child: ChildProcess; output: () => string; port: number }> {
-  const file = join(await scratch(), 'plain.torrent');
-  await writeFile(file, torrent);
-  const port = await freePort();
-  const child = spawn(
-    'aria2c',
-    [
-      '--no-conf',
-      `--dir=${dir}`,
-      '--interface=127.0.0.1',
-      `--listen-port=${port}`,
-      '--enable-dht=false',
-      '--enable-dht6=false',
-      '--bt-enable-lpd=false',
-      '--enable-peer-exchange=false',
-      '--file-allocation=none',
-      '--summary-interval=1',
-      '--console-log-level=notice',
-      ...args,
-      file,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output, port };
+/** Runs aria2c on a .torrent (a scratch copy) with its data in `dir`, and records it for clean-up. */
+async function startAria2(torrent: Uint8Array, dir: string, args: string[]): Promise<Aria2> {
+  const aria2 = await runAria2(torrent, join(await scratch(), 'plain.torrent'), dir, args);
+  children.push(aria2.child);
+  return aria2;
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -165,7 +132,7 @@ describe.skipIf(!version && !required)(`PBTS peers and ${version ?? 'aria2'} thr
 
     // aria2 knows the seeder only from the tracker's answer to its announce.
     const downloadDir = await scratch();
-    const { child, output } = await runAria2(plainTorrent, downloadDir, ['--seed-time=0']);
+    const { child, output } = await startAria2(plainTorrent, downloadDir, ['--seed-time=0']);
     const [code] = await once(child, 'exit');
     expect(code, output()).toBe(0);
     expect((await readFile(join(downloadDir, 'data.bin'))).equals(data)).toBe(true);
@@ -190,7 +157,7 @@ describe.skipIf(!version && !required)(`PBTS peers and ${version ?? 'aria2'} thr
     const seeder = await open({ torrent, dir, keys: alice.keys, tracker: { url: tracker.url, passkey: alice.passkey }, plainPeers: 'refuse' });
 
     const downloadDir = await scratch();
-    const { child, output } = await runAria2(plainTorrent, downloadDir, ['--seed-time=0']);
+    const { child, output } = await startAria2(plainTorrent, downloadDir, ['--seed-time=0']);
     await expect.poll(() => seeder.stats().peers, { timeout: 10_000, interval: 50 }).toBeGreaterThanOrEqual(1);
     await sleep(3000);
     expect(child.exitCode, output()).toBeNull();
@@ -206,7 +173,7 @@ describe.skipIf(!version && !required)(`PBTS peers and ${version ?? 'aria2'} thr
     async function aria2Seeder(): Promise<{ torrent: Uint8Array; data: Buffer; plain: { name: string }; output: () => string }> {
       const plain = await user();
       const { torrent, plainTorrent, dir, data } = await torrentsOf(SIZE, plain.announceUrl);
-      const { output } = await runAria2(plainTorrent, dir, ['--check-integrity=true', '--bt-hash-check-seed=true', '--seed-ratio=0.0', '--seed-time=10']);
+      const { output } = await startAria2(plainTorrent, dir, ['--check-integrity=true', '--bt-hash-check-seed=true', '--seed-ratio=0.0', '--seed-time=10']);
       const infohash = parseMetainfo(torrent).infoHash;
       await expect.poll(async () => (await scrape(plain.passkey, infohash)).complete, { timeout: 15_000, interval: 100 }).toBe(1);
       return { torrent, data, plain, output };

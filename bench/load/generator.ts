@@ -7,10 +7,10 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { LoadStats, ReportStats } from '../../src/bench/experiments/load/index.ts';
 import { loopbackUrl } from '../../src/bench/loopback.ts';
 import { summarize } from '../../src/bench/stats.ts';
+import { type CommandReply, serveCommands } from './commands.ts';
 import { type HttpLoad, type HttpLoadOptions, TIMEOUT_MESSAGE, encodeGet, encodePost, runHttpLoad } from './http-load.ts';
 import { type AnnounceSpec, REQUEST_TIMEOUT_S, announcePaths } from './workload.ts';
 
@@ -47,7 +47,7 @@ export interface GeneratorResult {
 }
 
 /** The reply to a command. */
-export type GeneratorReply = { id: number } & ({ ok: true; result?: GeneratorResult } | { ok: false; error: string });
+export type GeneratorReply = CommandReply<GeneratorResult>;
 
 /** Responses of one load over its window: latencies, status codes, errors. */
 class Recorder {
@@ -298,27 +298,4 @@ async function execute(command: GeneratorCommand): Promise<GeneratorResult | und
   }
 }
 
-function reply(message: GeneratorReply): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
-}
-
-// One command at a time, in order: runs must never overlap.
-let queue = Promise.resolve();
-const input = createInterface({ input: process.stdin });
-input.on('close', () => void queue.then(() => process.exit(0)));
-input.on('line', (line) => {
-  queue = queue.then(async () => {
-    let command: GeneratorCommand;
-    try {
-      command = JSON.parse(line) as GeneratorCommand;
-    } catch {
-      reply({ id: -1, ok: false, error: `not a JSON command: ${line.slice(0, 80)}` });
-      return;
-    }
-    try {
-      reply({ id: command.id, ok: true, result: await execute(command) });
-    } catch (error) {
-      reply({ id: command.id, ok: false, error: error instanceof Error ? error.message : String(error) });
-    }
-  });
-});
+serveCommands<GeneratorCommand, GeneratorResult>(execute);

@@ -8,10 +8,10 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { DstackClient } from '@phala/dstack-sdk';
 import { loopbackUrl } from '../../src/bench/loopback.ts';
 import { TrackerClient } from '../../src/client/tracker-client.ts';
+import { serveCommands } from '../load/commands.ts';
 import { encodeGet, encodePost, runHttpLoad } from '../load/http-load.ts';
 import { REQUEST_TIMEOUT_S } from '../load/workload.ts';
 
@@ -160,27 +160,4 @@ async function execute(command: ProberCommand): Promise<ProberResult | undefined
   }
 }
 
-function reply(message: { id: number } & ({ ok: true; result?: ProberResult } | { ok: false; error: string })): void {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
-}
-
-// One command at a time, in order: series must never overlap.
-let queue = Promise.resolve();
-const input = createInterface({ input: process.stdin });
-input.on('close', () => void queue.then(() => process.exit(0)));
-input.on('line', (line) => {
-  queue = queue.then(async () => {
-    let command: ProberCommand;
-    try {
-      command = JSON.parse(line) as ProberCommand;
-    } catch {
-      reply({ id: -1, ok: false, error: `not a JSON command: ${line.slice(0, 80)}` });
-      return;
-    }
-    try {
-      reply({ id: command.id, ok: true, result: await execute(command) });
-    } catch (error) {
-      reply({ id: command.id, ok: false, error: error instanceof Error ? error.message : String(error) });
-    }
-  });
-});
+serveCommands<ProberCommand, ProberResult>(execute);

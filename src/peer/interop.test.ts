@@ -1,19 +1,19 @@
 // Interoperability with a real BitTorrent client: Debian's aria2 (`apt-get install aria2`).
 // Skipped when aria2c is missing, unless PBTS_REQUIRE_CLIENTS=1 (CI), where that fails.
 import { Server } from 'bittorrent-tracker';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
-import net, { type AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { type Aria2, aria2Version, clientsRequired, runAria2 } from './aria2.ts';
 import type { Peer } from './engine.ts';
 import type { Metainfo } from './metainfo.ts';
 import { Scratch, whenDone, type Fixture } from './testing.ts';
 
-const aria2 = spawnSync('aria2c', ['--version'], { encoding: 'utf8' });
-const version = aria2.status === 0 ? aria2.stdout.split('\n')[0]! : undefined;
-const required = process.env.PBTS_REQUIRE_CLIENTS === '1';
+const version = aria2Version;
+const required = clientsRequired;
 if (!version && !required) console.warn('src/peer/interop.test.ts: aria2c not found, skipping (apt-get install aria2; PBTS_REQUIRE_CLIENTS=1 makes this fail)');
 
 const scratch = new Scratch();
@@ -47,43 +47,11 @@ async function announce(url: string, metainfo: Metainfo, peerId: Uint8Array, por
   await response.arrayBuffer();
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Runs aria2c on a .torrent, loopback only (no DHT, LPD or PEX); returns it and its output so far. */
-async function runAria2(fixture: Fixture, dir: string, args: string[]): Promise<{ child: ChildProcess; output: () => string; port: number }> {
-  const file = join(dir, 'file.torrent');
-  await writeFile(file, fixture.torrent);
-  const port = await freePort();
-  const child = spawn(
-    'aria2c',
-    [
-      '--no-conf',
-      `--dir=${dir}`,
-      '--interface=127.0.0.1',
-      `--listen-port=${port}`,
-      '--enable-dht=false',
-      '--enable-dht6=false',
-      '--bt-enable-lpd=false',
-      '--enable-peer-exchange=false',
-      '--file-allocation=none',
-      '--summary-interval=1',
-      '--console-log-level=notice',
-      ...args,
-      file,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output, port };
+/** Runs aria2c on the fixture's .torrent (written to `dir`) and records it for clean-up. */
+async function startAria2(fixture: Fixture, dir: string, args: string[]): Promise<Aria2> {
+  const aria2 = await runAria2(fixture.torrent, join(dir, 'file.torrent'), dir, args);
+  children.push(aria2.child);
+  return aria2;
 }
 
 /** What a real client said about itself in its BEP 10 handshake. */
@@ -110,7 +78,7 @@ describe.skipIf(!version && !required)(`interop with ${version ?? 'aria2'}`, () 
     await announce(url, fixture.metainfo, seeder.peerId, port);
 
     const dir = await scratch.dir();
-    const { child, output } = await runAria2(fixture, dir, ['--seed-time=0']);
+    const { child, output } = await startAria2(fixture, dir, ['--seed-time=0']);
     const [code] = await once(child, 'exit');
     expect(code, output()).toBe(0);
     expect(await sameFiles(fixture, join(dir, 'set'))).toBe(true);
@@ -133,7 +101,7 @@ describe.skipIf(!version && !required)(`interop with ${version ?? 'aria2'}`, () 
     const { port } = await seeder.listen();
     await announce(url, fixture.metainfo, seeder.peerId, port);
     const dir = await scratch.dir();
-    const { child, output } = await runAria2(fixture, dir, ['--seed-time=0', '--bt-require-crypto=true', '--bt-min-crypto-level=arc4']);
+    const { child, output } = await startAria2(fixture, dir, ['--seed-time=0', '--bt-require-crypto=true', '--bt-min-crypto-level=arc4']);
     const encryption = new Promise<string>((resolve) => seeder.on('peer', (peer) => resolve(peer.encryption)));
     const [code] = await once(child, 'exit');
     expect(code, output()).toBe(0);
@@ -144,7 +112,7 @@ describe.skipIf(!version && !required)(`interop with ${version ?? 'aria2'}`, () 
   test('behavior: we download from aria2 seeding, plaintext after MSE and RC4-only', async () => {
     expect(version, 'aria2c is required (PBTS_REQUIRE_CLIENTS=1)').toBeDefined();
     const fixture = await scratch.fixture({ 'data.bin': 1_500_000 }, { pieceLength: 64 * 1024 });
-    const { port, output } = await runAria2(fixture, fixture.dir, ['--check-integrity=true', '--bt-hash-check-seed=true', '--seed-ratio=0.0', '--seed-time=10']);
+    const { port, output } = await startAria2(fixture, fixture.dir, ['--check-integrity=true', '--bt-hash-check-seed=true', '--seed-ratio=0.0', '--seed-time=10']);
     // aria2 seeds once it has hashed the data.
     await expect.poll(() => /SEED/.test(output()), { timeout: 15_000, interval: 100 }).toBe(true);
 

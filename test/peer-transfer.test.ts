@@ -196,7 +196,7 @@ describe('the incentive and the plain-peer policy (no tracker)', () => {
       },
     });
     withholder.on('piece-verified', ({ index, data }) => {
-      verified.set(index, data);
+      verified.set(index, Buffer.from(data));
       if (honest) pbtsOf(wire!)!.sendReceipt(receiptOf(index));
     });
     await withholder.connect('127.0.0.1', seeder.address.port);

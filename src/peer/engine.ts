@@ -76,6 +76,8 @@ export interface TorrentOptions {
   uploadRate?: number;
   /** Download limit over all peers, bytes/s (what we read off the sockets; default none). */
   downloadRate?: number;
+  /** Called with each piece the data check at open finds intact (its data valid during the call). */
+  onIntact?: (index: number, data: Uint8Array) => void;
   /** Called with each new wire before our handshake goes out: attach extensions here. */
   onWire?: (wire: Wire, peer: Peer) => void;
   /** Upload policy, asked for each request at arrival and again before its block goes out (default: serve). */
@@ -92,6 +94,7 @@ export type UploadDecision = 'serve' | 'wait' | 'refuse';
 /** `piece-verified`: a piece matched its hash and is stored. */
 export interface PieceVerified {
   readonly index: number;
+  /** The piece, valid while the event's listeners run: its buffer is reused for a later piece. */
   readonly data: Uint8Array;
   /** Peers whose blocks made it up and how many bytes each sent. */
   readonly senders: readonly PieceSender<Peer>[];
@@ -228,7 +231,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   readonly #banned = new Set<string>();
   /** Copies of pieces that failed with several senders, to tell later who sent the bad block. */
   readonly #failed = new Map<number, { data: Buffer; blockSenders: readonly Connection[] }>();
-  readonly #options: Required<Omit<TorrentOptions, 'metainfo' | 'dir' | 'peerId' | 'uploadRate' | 'downloadRate' | 'onWire' | 'mayServe'>> &
+  readonly #options: Required<Omit<TorrentOptions, 'metainfo' | 'dir' | 'peerId' | 'uploadRate' | 'downloadRate' | 'onWire' | 'mayServe' | 'onIntact'>> &
     Pick<TorrentOptions, 'onWire' | 'mayServe'>;
   readonly #upload?: TokenBucket;
   readonly #download?: TokenBucket;
@@ -246,7 +249,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   /** Opens a session: checks the data already under `dir` (a seeder's files) first. */
   static async open(options: TorrentOptions): Promise<Torrent> {
     const storage = new Storage(options.metainfo, options.dir);
-    const have = await storage.scan();
+    const have = await storage.scan(options.onIntact);
     return new Torrent(options, storage, have);
   }
 
@@ -571,6 +574,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     if (this.#closed || connection.closed || !connection.ready || wire.peerChoking || !wire.amInterested) return;
     if (connection.pausedUntil > performance.now()) return;
     const free = connection.limit - connection.requests.size;
+    // Requests go out a quarter of the pipeline at a time, not one per block received: one
+    // system call and one pick per 32 blocks rather than per block.
+    if (free < Math.max(1, connection.limit >> 2) && connection.requests.size > 0) return;
     for (const block of this.#picker.pick(connection, (index) => connection.has.has(index), free)) {
       const key = `${block.index}:${block.offset}`;
       const outstanding: Outstanding = { ...block, at: performance.now() };
@@ -660,6 +666,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       if (connection.has.has(index) && --connection.wanted === 0) this.#interest(connection);
     }
     this.emit('piece-verified', { index, data, senders });
+    this.#picker.recycle(data);
     if (this.done) {
       for (const connection of this.#connections) if (connection.ready) this.#interest(connection);
       this.emit('done');

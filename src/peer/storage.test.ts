@@ -42,8 +42,12 @@ describe('Storage', () => {
     data[16384 + 5]! ^= 1;
     await writeFile(path, data);
     await truncate(path, 4 * 16384 - 1);
-    const have = await new Storage(fixture.metainfo, fixture.dir).scan();
+    const seen = new Map<number, Buffer>();
+    const have = await new Storage(fixture.metainfo, fixture.dir).scan((index, piece) => seen.set(index, Buffer.from(piece)));
     expect([0, 1, 2, 3, 4].map((i) => have.has(i))).toEqual([true, false, true, false, false]);
+    // Each intact piece's data is handed over as it is checked, and only those.
+    expect([...seen.keys()]).toEqual([0, 2]);
+    expect(seen.get(2)!.equals(data.subarray(2 * 16384, 3 * 16384))).toBe(true);
   });
 
   test('error: bytes outside a piece, missing data, a closed store', async () => {

@@ -65,16 +65,14 @@ export class Storage {
 
   /** Whether piece `index` is on disk with the SHA-1 the torrent names. */
   async verify(index: number): Promise<boolean> {
-    try {
-      const data = await this.read(index, 0, pieceSize(this.#metainfo, index));
-      return createHash('sha1').update(data).digest().equals(this.#metainfo.pieces[index]!);
-    } catch {
-      return false;
-    }
+    return (await this.#intact(index)) !== undefined;
   }
 
-  /** The pieces already on disk and intact (a seeder checks its files at start). */
-  async scan(): Promise<Bitfield> {
+  /**
+   * The pieces already on disk and intact (a seeder checks its files at start); `onIntact` sees
+   * each one's data as it is checked (the buffer is valid during the call).
+   */
+  async scan(onIntact?: (index: number, data: Buffer) => void): Promise<Bitfield> {
     const { pieces } = this.#metainfo;
     const have = new Bitfield(pieces.length);
     const sizes = await Promise.all(this.#paths.map((path) => stat(path).then((s) => (s.isFile() ? s.size : -1), () => -1)));
@@ -82,9 +80,22 @@ export class Storage {
       // Hash only pieces whose files are all there and long enough.
       const segments = this.#segments(index, 0, pieceSize(this.#metainfo, index));
       if (!segments.every((s) => sizes[s.file]! >= s.position + s.length)) continue;
-      if (await this.verify(index)) have.set(index);
+      const data = await this.#intact(index);
+      if (data === undefined) continue;
+      have.set(index);
+      onIntact?.(index, data);
     }
     return have;
+  }
+
+  /** Piece `index`'s data if it is on disk with the SHA-1 the torrent names. */
+  async #intact(index: number): Promise<Buffer | undefined> {
+    try {
+      const data = await this.read(index, 0, pieceSize(this.#metainfo, index));
+      return createHash('sha1').update(data).digest().equals(this.#metainfo.pieces[index]!) ? data : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Closes every open file; later reads and writes fail. */

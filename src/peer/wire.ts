@@ -23,8 +23,25 @@ export type StreamEncryption = 'rc4' | 'mse-plaintext' | 'none';
  */
 export const MAX_MESSAGE_LENGTH = 256 * 1024;
 
-/** A `Wire` that drops a peer announcing a message longer than `MAX_MESSAGE_LENGTH`. */
+/**
+ * A `Wire` that drops a peer announcing a message longer than `MAX_MESSAGE_LENGTH`, and parses
+ * without copying each chunk it is fed.
+ */
 export class BoundedWire extends Wire {
+  // bittorrent-protocol 5.0.9 (pinned) joins what it holds of an unfinished message with the
+  // whole next chunk (a 64 KiB socket read) into a new array, so every received byte was
+  // copied once more. Fed first the bytes that finish the message, it joins only those, then
+  // parses the rest of the chunk in place: at 100 MB/s that was 6% of a downloader's CPU.
+  // Only past the handshakes, where the MSE code no longer re-reads the buffer.
+  protected override _write(data: Uint8Array, callback: (error: Error | null) => void): void {
+    const missing = this._parserSize - this._bufferSize;
+    if (this.peerId !== null && this._bufferSize > 0 && missing > 0 && missing < data.length) {
+      super._write(data.subarray(0, missing), () => {});
+      data = data.subarray(missing);
+    }
+    super._write(data, callback);
+  }
+
   // bittorrent-protocol 5.0.9 (pinned) parses every length prefix through this method.
   protected override _onMessageLength(buffer: Uint8Array): void {
     const length = ((buffer[0]! << 24) | (buffer[1]! << 16) | (buffer[2]! << 8) | buffer[3]!) >>> 0;

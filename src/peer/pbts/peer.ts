@@ -274,22 +274,30 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
     const keys = this.#keys;
     const metainfo = this.#metainfo;
     if (keys) this.#inbox = Inbox.open(options.stateDir);
+    const hashes = keys ? (this.#hashes = new PieceHashes((index) => this.#torrent!.readPiece(index))) : undefined;
     const torrent = await Torrent.open({
       metainfo,
       dir: options.dir,
       uploadRate: options.uploadRate,
       downloadRate: options.downloadRate,
-      ...(keys ? { onWire: (wire: Wire, peer: Peer) => this.#onWire(wire, peer, keys), mayServe: (wire: Wire, index: number) => this.#mayServe(wire, index) } : {}),
+      ...(keys && hashes
+        ? {
+            onWire: (wire: Wire, peer: Peer) => this.#onWire(wire, peer, keys),
+            mayServe: (wire: Wire, index: number) => this.#mayServe(wire, index),
+            // The data check reads every piece we have anyway: the receipt hash of each is then
+            // known before anyone asks (0.7 ms per MiB at open instead of while serving).
+            onIntact: (index: number, data: Uint8Array) => void hashes.hash(index, data),
+          }
+        : {}),
     });
     this.#torrent = torrent;
-    if (keys) {
+    if (keys && hashes) {
       const crypto = (this.#crypto = receiptCrypto(this.#backend, keys));
-      this.#hashes = new PieceHashes((index) => torrent.readPiece(index));
       this.#signer = new Signer({
         crypto,
         publicKey: keys.publicKey,
         infohash: metainfo.infoHash,
-        hashes: this.#hashes,
+        hashes,
         onError: (error) => this.#warn(`could not sign a receipt: ${error.message}`),
       });
     }

@@ -1,7 +1,7 @@
 /**
  * SHA-256 of each piece's data, the hash a receipt signs: known once per piece, from the data a
- * downloader just verified or, for pieces we had, read back (through the upload cache, chunk by
- * chunk, without joining them) when the first receipt for it needs checking. Hashed on the
+ * downloader just verified or a seeder's data check read at open, or else read back (through the
+ * upload cache, chunk by chunk, without joining them) when a piece is first served. Hashed on the
  * event loop: 0.7 ms per MiB here, less than handing the data to a worker costs. At most one
  * 32-byte hash per piece is kept.
  * @module

@@ -1,5 +1,6 @@
 import type { ExtensionConstructor } from 'bittorrent-protocol';
 import type Wire from 'bittorrent-protocol';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readFile, stat } from 'node:fs/promises';
 import net from 'node:net';
@@ -33,10 +34,15 @@ describe('Torrent', () => {
     const { seeder, port } = await seed(fixture);
     expect(seeder.done).toBe(true);
     const dir = await scratch.dir();
-    const downloader = await scratch.open({ metainfo: fixture.metainfo, dir });
+    const downloader = await scratch.open({ metainfo: fixture.metainfo, dir, pieceSha256: true });
     expect(downloader.have.count).toBe(0);
     const verified: PieceVerified[] = [];
-    downloader.on('piece-verified', (event) => verified.push(event));
+    // The event's data is valid while it is handled: its SHA-256 is checked then.
+    const sha256Right: boolean[] = [];
+    downloader.on('piece-verified', (event) => {
+      sha256Right.push(Buffer.from(event.sha256!).equals(createHash('sha256').update(event.data).digest()));
+      verified.push(event);
+    });
     const uploaded: number[] = [];
     seeder.on('block-uploaded', (event) => uploaded.push(event.length));
 
@@ -45,6 +51,7 @@ describe('Torrent', () => {
 
     expect(await sameFiles(fixture, dir)).toBe(true);
     expect(verified.map((v) => v.index).sort((a, b) => a - b)).toEqual([...fixture.metainfo.pieces.keys()]);
+    expect(sha256Right.every(Boolean)).toBe(true);
     // Every piece came whole from the one seeder.
     for (const v of verified) {
       expect(v.senders).toHaveLength(1);

@@ -6,13 +6,14 @@
  * upload policy (`mayServe`) lets PBTS hold back a peer's requests while it withholds receipts.
  * @module
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type Wire from 'bittorrent-protocol';
 import { Bitfield } from './bitfield.ts';
 import { chooseUnchoked } from './choker.ts';
 import { pieceSize, type Metainfo } from './metainfo.ts';
+import { OFFLOAD_MIN, PieceHasher, sharedBuffer } from './piece-hasher.ts';
 import { BLOCK_LENGTH, Picker, type PieceSender } from './picker.ts';
 import { TokenBucket } from './rate.ts';
 import { ReadCache } from './read-cache.ts';
@@ -76,6 +77,8 @@ export interface TorrentOptions {
   uploadRate?: number;
   /** Download limit over all peers, bytes/s (what we read off the sockets; default none). */
   downloadRate?: number;
+  /** Also hash each downloaded piece with SHA-256 (`PieceVerified.sha256`, what a PBTS receipt signs; default no). */
+  pieceSha256?: boolean;
   /** Called with each piece the data check at open finds intact (its data valid during the call). */
   onIntact?: (index: number, data: Uint8Array) => void;
   /** Called with each new wire before our handshake goes out: attach extensions here. */
@@ -96,6 +99,8 @@ export interface PieceVerified {
   readonly index: number;
   /** The piece, valid while the event's listeners run: its buffer is reused for a later piece. */
   readonly data: Uint8Array;
+  /** Its SHA-256, when the session was opened with `pieceSha256`. */
+  readonly sha256?: Uint8Array;
   /** Peers whose blocks made it up and how many bytes each sent. */
   readonly senders: readonly PieceSender<Peer>[];
 }
@@ -245,6 +250,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #closed = false;
   #uploaded = 0;
   #downloaded = 0;
+  readonly #hasher = new PieceHasher();
 
   /** Opens a session: checks the data already under `dir` (a seeder's files) first. */
   static async open(options: TorrentOptions): Promise<Torrent> {
@@ -272,12 +278,17 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       requestTimeout: options.requestTimeout ?? 30_000,
       handshakeTimeout: options.handshakeTimeout ?? 10_000,
       maxActiveBytes: options.maxActiveBytes ?? 64 * 1024 * 1024,
+      pieceSha256: options.pieceSha256 ?? false,
       onWire: options.onWire,
       mayServe: options.mayServe,
     };
     if (options.uploadRate !== undefined) this.#upload = new TokenBucket(options.uploadRate);
     if (options.downloadRate !== undefined) this.#download = new TokenBucket(options.downloadRate);
-    this.#picker = new Picker(have, (index) => pieceSize(metainfo, index), { maxActiveBytes: this.#options.maxActiveBytes });
+    this.#picker = new Picker(have, (index) => pieceSize(metainfo, index), {
+      maxActiveBytes: this.#options.maxActiveBytes,
+      // Large pieces are assembled in shared memory, so the hash worker reads them in place.
+      allocate: (size) => (size >= OFFLOAD_MIN ? sharedBuffer(size) : Buffer.allocUnsafeSlow(size)),
+    });
     this.#mseKey = mseInfoHashKey(metainfo.infoHash);
     const rechoke = setInterval(() => {
       this.#rechoke(++this.#rechokes % 3 === 0);
@@ -366,7 +377,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const closing = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     for (const connection of [...this.#connections]) this.#drop(connection, 'the session closed');
     await closing;
-    await this.storage.close();
+    await Promise.all([this.storage.close(), this.#hasher.close()]);
   }
 
   #accept(socket: Socket): void {
@@ -636,8 +647,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   /** Hashes a piece whose blocks are all in; stores and announces it, or drops it. */
   async #settle(index: number, data: Buffer, blockSenders: readonly Connection[]): Promise<void> {
     const senders = sendersOf(blockSenders, data.length);
-    const ok = createHash('sha1').update(data).digest().equals(this.metainfo.pieces[index]!);
-    if (!ok) {
+    const { sha1, sha256 } = await this.#hasher.digest(data, this.#options.pieceSha256);
+    if (this.#closed) return;
+    if (!Buffer.from(sha1.buffer, sha1.byteOffset, sha1.length).equals(this.metainfo.pieces[index]!)) {
       this.#picker.failed(index);
       this.emit('piece-failed', { index, senders });
       const distinct = senders.map((s) => s.peer as Connection);
@@ -665,7 +677,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       connection.wire.have(index);
       if (connection.has.has(index) && --connection.wanted === 0) this.#interest(connection);
     }
-    this.emit('piece-verified', { index, data, senders });
+    this.emit('piece-verified', { index, data, senders, ...(sha256 ? { sha256 } : {}) });
     this.#picker.recycle(data);
     if (this.done) {
       for (const connection of this.#connections) if (connection.ready) this.#interest(connection);

@@ -59,6 +59,8 @@ export interface PickerOptions {
   maxActiveBytes?: number;
   /** Most peers asked for one block at once in endgame. */
   endgameHolders?: number;
+  /** Makes a new piece buffer of `size` bytes (default `Buffer.allocUnsafeSlow`). */
+  allocate?: (size: number) => Buffer;
 }
 
 /** Download bookkeeping for one torrent, generic over the caller's peer type. */
@@ -73,6 +75,7 @@ export class Picker<P> {
   readonly #sizes: (index: number) => number;
   readonly #maxActiveBytes: number;
   readonly #endgameHolders: number;
+  readonly #allocate: (size: number) => Buffer;
   /** Buffers of settled full-size pieces, for the next pieces (see `recycle`). */
   readonly #spare: Buffer[] = [];
   #activeBytes = 0;
@@ -83,6 +86,7 @@ export class Picker<P> {
     this.#sizes = pieceSize;
     this.#maxActiveBytes = options.maxActiveBytes ?? 64 * 1024 * 1024;
     this.#endgameHolders = options.endgameHolders ?? 2;
+    this.#allocate = options.allocate ?? Buffer.allocUnsafeSlow;
   }
 
   /** Whether every piece is verified. */
@@ -224,7 +228,7 @@ export class Picker<P> {
     const blocks: Block<P>[] = [];
     for (let offset = 0; offset < size; offset += BLOCK_LENGTH) blocks.push({ received: false, holders: [] });
     const spare = size === this.#sizes(0) ? this.#spare.pop() : undefined;
-    const piece: Active<P> = { index, owner, data: spare ?? Buffer.allocUnsafeSlow(size), blocks, missing: blocks.length };
+    const piece: Active<P> = { index, owner, data: spare ?? this.#allocate(size), blocks, missing: blocks.length };
     this.#active.set(index, piece);
     this.#activeBytes += size;
     return piece;

@@ -2,8 +2,7 @@
  * A PBTS peer's signature work: signing receipts (downloader) and verifying them (uploader).
  * With blst it runs on a worker thread (`crypto-worker.mjs`), so the pairings do not hold up
  * the wire's event loop; other backends run it inline. Only receipt messages cross to the
- * worker, never piece data: handing a 1 MiB piece over cost the event loop more (a copy and
- * about 1 ms of `postMessage`) than hashing it where it is (0.7 ms; see `piece-hashes.ts`).
+ * worker: the piece hashes they sign come from the engine (`../piece-hasher.ts`).
  * @module
  */
 import {

@@ -282,6 +282,7 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
       downloadRate: options.downloadRate,
       ...(keys && hashes
         ? {
+            pieceSha256: true,
             onWire: (wire: Wire, peer: Peer) => this.#onWire(wire, peer, keys),
             mayServe: (wire: Wire, index: number) => this.#mayServe(wire, index),
             // The data check reads every piece we have anyway: the receipt hash of each is then
@@ -302,11 +303,11 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
       });
     }
     this.#done = torrent.done;
-    torrent.on('piece-verified', ({ index, data, senders }) => {
+    torrent.on('piece-verified', ({ index, data, sha256, senders }) => {
       const from = receiptTarget(senders);
       const remote = from && this.#remotes.get(from.wire);
       // Only a peer that speaks PBTS and really sent (most of) the piece gets its receipt.
-      if (remote?.target) this.#signer?.add(remote.target, index, data);
+      if (remote?.target) this.#signer?.add(remote.target, index, data, sha256);
     });
     torrent.on('block-uploaded', ({ peer, index, length }) => {
       const account = this.#remotes.get(peer.wire)?.account;

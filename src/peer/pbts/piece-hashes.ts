@@ -1,9 +1,8 @@
 /**
- * SHA-256 of each piece's data, the hash a receipt signs: known once per piece, from the data a
- * downloader just verified or a seeder's data check read at open, or else read back (through the
- * upload cache, chunk by chunk, without joining them) when a piece is first served. Hashed on the
- * event loop: 0.7 ms per MiB here, less than handing the data to a worker costs. At most one
- * 32-byte hash per piece is kept.
+ * SHA-256 of each piece's data, the hash a receipt signs: known once per piece, from the engine
+ * (a downloaded piece, hashed with its SHA-1 off the event loop), from a seeder's data check at
+ * open, or else read back (through the upload cache, chunk by chunk, without joining them) when
+ * a piece is first served. At most one 32-byte hash per piece is kept.
  * @module
  */
 import { createHash } from 'node:crypto';
@@ -25,7 +24,11 @@ export class PieceHashes {
 
   /** Hashes and keeps piece `index`, whose verified `data` we hold. */
   hash(index: number, data: Uint8Array): Uint8Array {
-    const hash = sha256(data);
+    return this.set(index, sha256(data));
+  }
+
+  /** Keeps the hash of piece `index`, computed elsewhere from its verified data. */
+  set(index: number, hash: Uint8Array): Uint8Array {
     this.#known.set(index, hash);
     return hash;
   }

@@ -66,12 +66,15 @@ export class Signer {
     this.#options = options;
   }
 
-  /** Queues the receipt of piece `index` (its verified `data`) for `target`; false when none can be signed. */
-  add(target: ReceiptTarget, index: number, data: Uint8Array): boolean {
+  /**
+   * Queues the receipt of piece `index` (its verified `data`, and its SHA-256 if known) for
+   * `target`; false when none can be signed.
+   */
+  add(target: ReceiptTarget, index: number, data: Uint8Array, sha256?: Uint8Array): boolean {
     if (this.#closed || !receiptable(data.length) || this.#signed.get(target.keyHex)?.has(index)) return false;
     const { infohash, publicKey, hashes } = this.#options;
-    // Hashed now, so the queue keeps 32 bytes per piece rather than the piece.
-    const pieceHash = hashes.hash(index, data);
+    // Hashed now (unless the engine did), so the queue keeps 32 bytes per piece rather than the piece.
+    const pieceHash = sha256 ? hashes.set(index, sha256) : hashes.hash(index, data);
     this.#queue.push({ target, fields: { infohash, senderPk: target.publicKey, receiverPk: publicKey, pieceHash, pieceIndex: index, pieceSize: data.length } });
     this.#schedule();
     return true;

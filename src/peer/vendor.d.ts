@@ -74,6 +74,8 @@ declare module 'bittorrent-protocol' {
     protected _onMessageLength(buffer: Uint8Array): void;
     /** Internal (5.0.9): sets how many bytes the parser waits for, and what gets them. */
     protected _parse(size: number, parser: (buffer: Uint8Array) => void): void;
+    /** Internal (5.0.9): logs through `debug`, formatting its message first. */
+    protected _debug(...args: unknown[]): void;
     /** Internal (5.0.9): the stream's write: buffers `data` and parses what is complete. */
     protected _write(data: Uint8Array, callback: (error: Error | null) => void): void;
     /** Internal (5.0.9): bytes the parser waits for, and bytes buffered towards them. */

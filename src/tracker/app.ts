@@ -5,14 +5,13 @@
  */
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { chainRoutes, chainSamples } from '../chain/routes.ts';
 import type { ChainService } from '../chain/service.ts';
 import type { VerifyPool } from '../receipts/index.ts';
 import type { TeeRuntime } from '../tee/runtime.ts';
-import { teeRoutes } from '../tee/routes.ts';
 import type { ReportCommitter, Store } from '../store/index.ts';
 import { configRoutes } from './admin.ts';
 import { type Announcer, announceRoutes, createAnnouncer } from './announce.ts';
+import { chainRoutes, chainSamples } from './chain-routes.ts';
 import type { TrackerConfig } from './config.ts';
 import { closedHooks, openHooks, type TrackerHooks } from './hooks.ts';
 import type { TrackerEnv } from './query.ts';
@@ -25,6 +24,7 @@ import { type Reporter, createReporter, reportRoutes } from './report.ts';
 import { scrapeRoutes } from './scrape.ts';
 import { Swarms } from './swarm.ts';
 import { swarmLimitSamples } from './swarm-metrics.ts';
+import { teeRoutes } from './tee-routes.ts';
 import { usersRoutes } from './users.ts';
 
 /** Inputs of {@link createApp}. */

@@ -13,6 +13,7 @@ import { configRoutes } from './admin.ts';
 import { type Announcer, announceRoutes, createAnnouncer } from './announce.ts';
 import { chainRoutes, chainSamples } from './chain-routes.ts';
 import type { TrackerConfig } from './config.ts';
+import { INTERNAL_ERROR, NOT_FOUND } from './errors.ts';
 import { closedHooks, openHooks, type TrackerHooks } from './hooks.ts';
 import type { TrackerEnv } from './query.ts';
 import { infoRoutes, infoSamples } from './info.ts';
@@ -104,12 +105,12 @@ export function createApp(options: CreateAppOptions): TrackerApp {
       ...swarmLimitSamples(swarms, config), ...samples.flatMap((more) => more())]));
   }
 
-  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.notFound((c) => c.json(NOT_FOUND, 404));
   app.onError((err, c) => {
     if (err instanceof HTTPException) return err.getResponse();
     // The operator needs the stack; the client never sees it.
     console.error(err);
-    return c.json({ error: 'internal server error' }, 500);
+    return c.json(INTERNAL_ERROR, 500);
   });
   return { app, swarms, announce, report, counter, samples };
 }

@@ -92,7 +92,7 @@ export function createApp(options: CreateAppOptions): TrackerApp {
     app.route('/', reportRoutes(report));
     app.route('/', usersRoutes({ store: deps.store, chain: deps.chain !== undefined }));
     app.route('/', infoRoutes(deps));
-    app.route('/', configRoutes(config));
+    app.route('/', configRoutes(config, report.limits));
     const chain = { chain: deps.chain, outbox: deps.store.outbox, config };
     app.route('/', chainRoutes(chain));
     if (options.pbts.tee) {

@@ -82,7 +82,7 @@ function reportLimitsView(limits: Readonly<ReportLimits>) {
 /**
  * `GET /config` (open) and `POST /config` (admin): `config` is the tracker's live settings
  * object, changed in place so every route sees the new policy; `reportLimits` are the report
- * route's, shown as they are in effect (fixed at start-up, like the swarm limits).
+ * route's, fixed when it was created. Only {@link MUTABLE_SETTINGS} change here.
  */
 export function configRoutes(config: TrackerConfig, reportLimits: Readonly<ReportLimits>): Hono {
   const view = () => ({ ...publicConfig(config), ...reportLimitsView(reportLimits) });

@@ -8,11 +8,11 @@ import {
   type TeeStatus,
   staticCollateral,
   startTee,
-  teeRoutes,
   testTrust,
   verifyAttestation,
 } from '../src/tee/index.ts';
 import type { DstackSimulator } from '../src/tee/sim/server.ts';
+import { teeRoutes } from '../src/tracker/tee-routes.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 25, 12);
 const clock = () => NOW_MS;

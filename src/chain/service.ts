@@ -5,8 +5,7 @@
  * @module
  */
 import { type Address, type Hex, hexToBytes, isAddress, zeroAddress, zeroHash } from 'viem';
-import { DuplicateUserError, type Outbox } from '../store/index.ts';
-import { USER_ID_PATTERN } from '../tracker/register.ts';
+import { DuplicateUserError, type Outbox, USER_ID_PATTERN } from '../store/index.ts';
 import { ChainError, type ReputationChain } from './reputation.ts';
 import { ReputationSync, type SyncTuning } from './sync.ts';
 

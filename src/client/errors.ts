@@ -46,7 +46,7 @@ export class AnnounceFailure extends Error {
 /** The refusal a PBTS route's error answer stands for; `body` is its parsed JSON, if any. */
 export function refusalOf(route: string, status: number, body: unknown): TrackerRefusal {
   const json = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  // A 404 or 500 from outside the routes carries only `error`.
+  // An answer from something in front of the tracker (a proxy's 502, say) may carry neither.
   const code = typeof json.error === 'string' ? json.error : `http_${status}`;
   const reason = typeof json.reason === 'string' ? json.reason : code;
   const index = typeof json.index === 'number' ? json.index : undefined;

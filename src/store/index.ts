@@ -6,4 +6,5 @@
 export * from './types.ts';
 export { openStore, STORE_FILE, type StoreOptions } from './sqlite.ts';
 export { SCHEMA_VERSION } from './schema.ts';
+export { ratioOf, USER_ID_PATTERN } from './users.ts';
 export { inlineCommitter, type ReportCommitter, WriterThread } from './writer.ts';

@@ -1,6 +1,7 @@
 /**
  * The tracker's TEE integration (production code; the TEST ONLY simulator is `./sim/`): keys from
- * dstack, attestation and its routes, and verification for peers and the factory side.
+ * dstack, attestation, and verification for peers and the factory side (the routes serving
+ * attestations are the tracker's, `src/tracker/tee-routes.ts`).
  * @module
  */
 export * from './attestation.ts';
@@ -11,7 +12,6 @@ export * from './identity.ts';
 export * from './keys.ts';
 export * from './policy.ts';
 export { type ParsedTdxQuote, QuoteFormatError, parseTdxQuote } from './quote.ts';
-export * from './routes.ts';
 export * from './runtime.ts';
 export { type VerifyJob, VerifierPool, defaultVerifierPool } from './verify-pool.ts';
 export * from './verify.ts';

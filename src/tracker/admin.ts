@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { REGISTRATION_POLICIES, type TrackerConfig, resolveConfig } from './config.ts';
+import type { ReportLimits } from './report.ts';
 
 /** Whether an `Authorization` header carries the admin token (never, when none is configured). */
 export function isAdmin(config: Pick<TrackerConfig, 'adminToken'>, header: string | undefined): boolean {
@@ -36,7 +37,7 @@ export const MUTABLE_SETTINGS = { min_ratio: 'minRatio', initial_credit: 'initia
 /** The settings of {@link MUTABLE_SETTINGS} whose value is a string (every other one is a number). */
 const STRING_SETTINGS: ReadonlySet<string> = new Set(['registration']);
 
-/** The configuration as the API shows it: every setting but the admin token. */
+/** The configuration as the API shows it: every setting but the admin token, the swarm limits included. */
 export function publicConfig(config: TrackerConfig) {
   return {
     mode: config.mode,
@@ -45,6 +46,13 @@ export function publicConfig(config: TrackerConfig) {
     default_numwant: config.defaultNumwant,
     max_numwant: config.maxNumwant,
     peer_ttl_seconds: config.peerTtlSeconds,
+    max_torrents: config.maxTorrents,
+    max_peers_per_torrent: config.maxPeersPerTorrent,
+    max_torrent_peers_per_passkey: config.maxTorrentPeersPerPasskey,
+    max_torrent_peers_per_address: config.maxTorrentPeersPerAddress,
+    max_peers_per_passkey: config.maxPeersPerPasskey,
+    max_peers_per_address: config.maxPeersPerAddress,
+    max_peers: config.maxPeers,
     min_ratio: config.minRatio,
     initial_credit: config.initialCredit,
     registration: config.registration,
@@ -56,13 +64,30 @@ export function publicConfig(config: TrackerConfig) {
   };
 }
 
+/** A reporter's limits as the API shows them. */
+function reportLimitsView(limits: Readonly<ReportLimits>) {
+  return {
+    report_bytes_per_second: limits.reportBytesPerSecond,
+    report_burst_bytes: limits.reportBurstBytes,
+    verify_pending_per_address: limits.verifyPendingPerAddress,
+    verify_pending_per_sender: limits.verifyPendingPerSender,
+    verify_pending_total: limits.verifyPendingTotal,
+    verify_concurrency: limits.verifyConcurrency,
+    failed_report_cache: limits.failedReportCache,
+    max_report_bytes: limits.maxReportBytes,
+    max_receipts_per_report: limits.maxReceiptsPerReport,
+  };
+}
+
 /**
  * `GET /config` (open) and `POST /config` (admin): `config` is the tracker's live settings
- * object, changed in place so every route sees the new policy.
+ * object, changed in place so every route sees the new policy; `reportLimits` are the report
+ * route's, fixed when it was created. Only {@link MUTABLE_SETTINGS} change here.
  */
-export function configRoutes(config: TrackerConfig): Hono {
+export function configRoutes(config: TrackerConfig, reportLimits: Readonly<ReportLimits>): Hono {
+  const view = () => ({ ...publicConfig(config), ...reportLimitsView(reportLimits) });
   return new Hono()
-    .get('/config', (c) => c.json(publicConfig(config)))
+    .get('/config', (c) => c.json(view()))
     .post('/config', requireAdmin(config), async (c) => {
       let body: unknown;
       try {
@@ -97,6 +122,6 @@ export function configRoutes(config: TrackerConfig): Hono {
       } catch (error) {
         return c.json({ error: 'bad_setting', reason: (error as Error).message }, 400);
       }
-      return c.json(publicConfig(config));
+      return c.json(view());
     });
 }

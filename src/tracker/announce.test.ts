@@ -168,7 +168,7 @@ describe('GET /announce', () => {
       const { app } = setup({ hooks: { ...openHooks, beforeAnnounce: () => { throw new Error('database is locked'); } } });
       const res = await app.request(announceUrl(1), {}, { remoteAddress: '10.0.0.1' });
       expect(res.status).toBe(500);
-      expect(await res.json()).toEqual({ error: 'internal server error' });
+      expect(await res.json()).toEqual({ error: 'internal_error', reason: expect.any(String) });
       expect(errors).toHaveBeenCalledTimes(1);
     } finally {
       errors.mockRestore();

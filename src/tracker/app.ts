@@ -5,15 +5,15 @@
  */
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { chainRoutes, chainSamples } from '../chain/routes.ts';
 import type { ChainService } from '../chain/service.ts';
 import type { VerifyPool } from '../receipts/index.ts';
 import type { TeeRuntime } from '../tee/runtime.ts';
-import { teeRoutes } from '../tee/routes.ts';
 import type { ReportCommitter, Store } from '../store/index.ts';
 import { configRoutes } from './admin.ts';
 import { type Announcer, announceRoutes, createAnnouncer } from './announce.ts';
+import { chainRoutes, chainSamples } from './chain-routes.ts';
 import type { TrackerConfig } from './config.ts';
+import { INTERNAL_ERROR, NOT_FOUND } from './errors.ts';
 import { closedHooks, openHooks, type TrackerHooks } from './hooks.ts';
 import type { TrackerEnv } from './query.ts';
 import { infoRoutes, infoSamples } from './info.ts';
@@ -25,6 +25,7 @@ import { type Reporter, createReporter, reportRoutes } from './report.ts';
 import { scrapeRoutes } from './scrape.ts';
 import { Swarms } from './swarm.ts';
 import { swarmLimitSamples } from './swarm-metrics.ts';
+import { teeRoutes } from './tee-routes.ts';
 import { usersRoutes } from './users.ts';
 
 /** Inputs of {@link createApp}. */
@@ -91,7 +92,7 @@ export function createApp(options: CreateAppOptions): TrackerApp {
     app.route('/', reportRoutes(report));
     app.route('/', usersRoutes({ store: deps.store, chain: deps.chain !== undefined }));
     app.route('/', infoRoutes(deps));
-    app.route('/', configRoutes(config));
+    app.route('/', configRoutes(config, report.limits));
     const chain = { chain: deps.chain, outbox: deps.store.outbox, config };
     app.route('/', chainRoutes(chain));
     if (options.pbts.tee) {
@@ -104,12 +105,12 @@ export function createApp(options: CreateAppOptions): TrackerApp {
       ...swarmLimitSamples(swarms, config), ...samples.flatMap((more) => more())]));
   }
 
-  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.notFound((c) => c.json(NOT_FOUND, 404));
   app.onError((err, c) => {
     if (err instanceof HTTPException) return err.getResponse();
     // The operator needs the stack; the client never sees it.
     console.error(err);
-    return c.json({ error: 'internal server error' }, 500);
+    return c.json(INTERNAL_ERROR, 500);
   });
   return { app, swarms, announce, report, counter, samples };
 }

@@ -1,7 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { type TestUser, postJson, register, reportBody, testUsers } from '../../fixtures/pbts-client.ts';
 import { VerifyPool } from '../receipts/index.ts';
 import { type Store, openStore } from '../store/index.ts';
@@ -9,7 +9,8 @@ import { type TrackerApp, createApp } from './app.ts';
 import { resolveConfig } from './config.ts';
 import { withFastPath } from './fast-path.ts';
 import { matchAnnouncePath } from './announce.ts';
-import { MAX_REPORT_BYTES } from './report.ts';
+import { openHooks } from './hooks.ts';
+import { MAX_REPORT_BYTES, type Reporter } from './report.ts';
 
 let tracker: TrackerApp;
 let server: Server;
@@ -57,6 +58,32 @@ test('error: a bad announce gets a bencoded failure reason from the fast path', 
   const response = await fetch(`${base}/announce?info_hash=short`);
   expect(response.status).toBe(200);
   expect(await response.text()).toMatch(/^d14:failure reason\d+:/);
+});
+
+test('error: an announce or a report that fails is a 500 with the app\'s body, naming no cause', async () => {
+  const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+  const failure = new Error('database /var/lib/pbts/secret.db is locked');
+  // Only what the fast path calls: the report fails once its body is read.
+  const report = { admit: () => undefined, addressOf: () => '127.0.0.1', raw: () => Promise.reject(failure) } as unknown as Reporter;
+  const failing = createServer(withFastPath({ counter: tracker.counter, announce: () => { throw failure; }, report }, getRequestListener(tracker.app.fetch)));
+  await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+  const at = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;
+  try {
+    const viaHono = createApp({ config: resolveConfig({ mode: 'open' }), hooks: { ...openHooks, beforeAnnounce: () => { throw failure; } } });
+    const expected = await (await viaHono.app.request(`/announce${announce('a')}`, {}, { remoteAddress: '127.0.0.1' })).text();
+    expect(JSON.parse(expected)).toEqual({ error: 'internal_error', reason: expect.any(String) });
+    for (const response of [await fetch(`${at}/announce${announce('a')}`), await fetch(`${at}/report`, { method: 'POST', body: '{}' })]) {
+      expect(response.status).toBe(500);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      const text = await response.text();
+      expect(text).toBe(expected);
+      expect(text).not.toContain('secret.db');
+    }
+    expect(errors).toHaveBeenCalledWith(failure);
+  } finally {
+    errors.mockRestore();
+    await new Promise<void>((resolve) => failing.close(() => resolve()));
+  }
 });
 
 describe('report fast path', () => {

@@ -10,12 +10,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { matchAnnouncePath } from './announce.ts';
 import type { TrackerApp } from './app.ts';
+import { INTERNAL_ERROR_BYTES } from './errors.ts';
 import { MAX_REPORT_BYTES, type ReportAnswer, type Reporter, TOO_LARGE } from './report.ts';
 
 const TEXT = 'text/plain';
 const JSON_TYPE = 'application/json';
-/** The body of a 500: the client learns nothing of the failure (as the app's onError). */
-export const INTERNAL_ERROR = Buffer.from(JSON.stringify({ error: 'internal server error' }));
 
 function send(res: ServerResponse, type: string, status: number, body: Buffer | string): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
@@ -25,7 +24,7 @@ function send(res: ServerResponse, type: string, status: number, body: Buffer | 
 function fail(res: ServerResponse, error: unknown): void {
   // The operator needs the stack; the client never sees it (as the app's onError).
   console.error(error);
-  send(res, JSON_TYPE, 500, INTERNAL_ERROR);
+  send(res, JSON_TYPE, 500, INTERNAL_ERROR_BYTES);
 }
 
 /** A request listener answering GET announces and POST reports itself and handing the rest to `fallback`. */

@@ -5,10 +5,9 @@
  * own `uploaded`/`downloaded` announce fields are never read.
  * @module
  */
-import type { Store } from '../store/index.ts';
+import { ratioOf, type Store } from '../store/index.ts';
 import type { TrackerConfig } from './config.ts';
 import type { TrackerHooks } from './hooks.ts';
-import { ratioOf } from './users.ts';
 
 /** What {@link privateHooks} needs. */
 export interface PrivateHooksDeps {

@@ -205,7 +205,7 @@ test('error: an announce that throws gets a 500 with no detail, and the connecti
   try {
     const answer = await exchange(s.port, [get(announce(1)), last(announce(1))]);
     expect(answer.match(/HTTP\/1\.1 500 Internal Server Error\r\nContent-Type: application\/json/g)).toHaveLength(2);
-    expect(answer).toContain('{"error":"internal server error"}');
+    expect(answer).toContain('{"error":"internal_error","reason":"');
     expect(answer).not.toContain('boom');
     expect(errors).toHaveBeenCalledTimes(2);
     expect(counter.render().join('\n')).toContain('route="announce",status="500"} 2');

@@ -17,7 +17,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { matchAnnouncePath } from './announce.ts';
 import type { TrackerApp } from './app.ts';
-import { INTERNAL_ERROR } from './fast-path.ts';
+import { INTERNAL_ERROR_BYTES } from './errors.ts';
 import type { Incoming } from './query.ts';
 
 /** Node's default `maxHeaderSize`: a longer head is Node's to refuse. */
@@ -187,7 +187,7 @@ class RawConnection {
     // The operator needs the stack; the client never sees it (as the app's onError).
     console.error(error);
     this.deps.tracker.counter.count('announce', 500);
-    this.write(500, 'application/json', INTERNAL_ERROR, keepAlive);
+    this.write(500, 'application/json', INTERNAL_ERROR_BYTES, keepAlive);
   }
 
   /** Writes one response with Node's status line and headers, in Node's order. */

@@ -17,7 +17,14 @@ import {
   SIGNATURE_LENGTH,
   type VerifyPool,
 } from '../receipts/index.ts';
-import { DuplicateUserError, InviteRefusedError, type Store, type UserRecord, inviteUnusable } from '../store/index.ts';
+import {
+  DuplicateUserError,
+  InviteRefusedError,
+  type Store,
+  USER_ID_PATTERN,
+  type UserRecord,
+  inviteUnusable,
+} from '../store/index.ts';
 import { isAdmin } from './admin.ts';
 import type { TrackerConfig } from './config.ts';
 import { INVITE_CODE_PATTERN, inviteHash } from './invites.ts';
@@ -40,8 +47,6 @@ export interface RegisterDeps {
   limit?: RegistrationLimit;
 }
 
-/** Allowed user ids: 1 to 64 characters, safe in URLs and logs. */
-export const USER_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Largest accepted registration body; a valid one is under 400 bytes. */
 export const MAX_REGISTER_BYTES = 4096;
 

@@ -13,6 +13,7 @@ import {
   signReceipt,
   VerifyPool,
 } from '../receipts/index.ts';
+import { encodeReport } from '../receipts/report-codec.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { resolveConfig } from './config.ts';
 import { MAX_RECEIPTS_PER_REPORT, MAX_REPORT_BYTES, createReporter, reportRoutes } from './report.ts';
@@ -144,6 +145,23 @@ describe('POST /report', () => {
     const res = await post(body(receipts, { sender_pk: hex(pk(0)) }));
     expect(res.status).toBe(200);
     expect(user(0).uploaded).toBe(INITIAL + 32 * KiB);
+  });
+
+  test('behavior: the client\'s encodeReport body is read as the same receipts and aggregate', async () => {
+    const receipts = [receipt({ receiver: 1, pieceIndex: 0 }), receipt({ receiver: 2, pieceIndex: 1 })];
+    const aggregate = aggregateReceipts(backend, receipts);
+    let seen: { receipts: readonly Receipt[]; signature: Uint8Array } | undefined;
+    const verifyAggregate = async (parsed: readonly Receipt[], signature: Uint8Array) => {
+      seen = { receipts: parsed, signature };
+      return true;
+    };
+    const report = createReporter({ store, config, pool: { verifyAggregate }, now: () => clock });
+    // As the server's fast path hands it the body: parsed once with JSON.parse.
+    const answer = await report(JSON.parse(encodeReport(receipts, aggregate)));
+    expect(answer).toMatchObject({ status: 200, body: { accepted: 2, credited_bytes: 32 * KiB } });
+    // As JSON: the helper's piece hashes are Buffers, the parser's plain Uint8Arrays.
+    expect(seen!.receipts.map(receiptToJson)).toEqual(receipts.map(receiptToJson));
+    expect(hex(seen!.signature)).toBe(hex(aggregate));
   });
 
   test('error: the same receipt twice in one report', async () => {

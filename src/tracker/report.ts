@@ -44,13 +44,13 @@ import { BoundedCache, ByteBudget, addressKey } from './report-guard.ts';
 import { FairVerifyQueue, type QueueRefusal } from './report-queue.ts';
 import { userView } from './users.ts';
 
-/** The limits of {@link ReportDeps.config}; each defaults to {@link defaultConfig}'s. */
-type ReportLimits = 'reportBytesPerSecond' | 'verifyPendingPerAddress' | 'verifyPendingPerSender' | 'failedReportCache' | 'trustProxy';
+/** The settings of {@link ReportDeps.config} the limits come from; each defaults to {@link defaultConfig}'s. */
+type ReportSettings = 'reportBytesPerSecond' | 'verifyPendingPerAddress' | 'verifyPendingPerSender' | 'failedReportCache' | 'trustProxy';
 
 /** What {@link reportRoutes} needs. */
 export interface ReportDeps {
   store: Store;
-  config: Pick<TrackerConfig, 'epochSeconds' | 'windowEpochs'> & Partial<Pick<TrackerConfig, ReportLimits>>;
+  config: Pick<TrackerConfig, 'epochSeconds' | 'windowEpochs'> & Partial<Pick<TrackerConfig, ReportSettings>>;
   /** The verifiers; `size` (workers) sets how many verifications run at once (default: the CPU count). */
   pool: Pick<VerifyPool, 'verifyAggregate'> & Partial<Pick<VerifyPool, 'size'>>;
   /** Where verified reports are committed and old spent ids forgotten; default: inline on the store's connection. */
@@ -68,6 +68,45 @@ export const MAX_REPORT_BYTES = 1024 * 1024;
 export const MAX_PENDING_RECEIPTS = 65_536;
 /** The byte budget's burst is at least this (two full reports). */
 const MIN_BURST_BYTES = 2 * 1024 * 1024;
+
+/** The limits a reporter enforces, as set at its creation (none changes at run time); `GET /config` shows them. */
+export interface ReportLimits {
+  /** Report bytes one address may send per second (its byte budget's refill). */
+  reportBytesPerSecond: number;
+  /** Report bytes one address may send at once (its byte budget's size). */
+  reportBurstBytes: number;
+  /** Receipts one address may have waiting for or in verification. */
+  verifyPendingPerAddress: number;
+  /** Receipts one sender may have waiting for or in verification. */
+  verifyPendingPerSender: number;
+  /** Receipts waiting for or in verification over all clients. */
+  verifyPendingTotal: number;
+  /** Verifications handed to the workers at once. */
+  verifyConcurrency: number;
+  /** Refused bodies remembered, and failed verifications remembered, each. */
+  failedReportCache: number;
+  /** {@link MAX_REPORT_BYTES}. */
+  maxReportBytes: number;
+  /** {@link MAX_RECEIPTS_PER_REPORT}. */
+  maxReceiptsPerReport: number;
+}
+
+/** The limits of a reporter on `config` with `verifiers` verify workers. */
+export function reportLimits(config: Pick<TrackerConfig, Exclude<ReportSettings, 'trustProxy'>>, verifiers: number): ReportLimits {
+  const { reportBytesPerSecond, verifyPendingPerAddress, verifyPendingPerSender, failedReportCache } = config;
+  return {
+    reportBytesPerSecond,
+    reportBurstBytes: Math.max(reportBytesPerSecond, MIN_BURST_BYTES),
+    verifyPendingPerAddress,
+    verifyPendingPerSender,
+    verifyPendingTotal: Math.max(MAX_PENDING_RECEIPTS, verifyPendingPerAddress, verifyPendingPerSender),
+    // One job queued at each worker besides the one it runs, so none idles between jobs.
+    verifyConcurrency: 2 * Math.max(1, verifiers),
+    failedReportCache,
+    maxReportBytes: MAX_REPORT_BYTES,
+    maxReceiptsPerReport: MAX_RECEIPTS_PER_REPORT,
+  };
+}
 
 /** A report's answer: the HTTP status and the JSON body. */
 export interface ReportAnswer {
@@ -91,6 +130,8 @@ export interface Reporter {
   addressOf(incoming: Incoming): string;
   /** Counters, gauges and the limits, for `/metrics`. */
   samples(): Sample[];
+  /** The limits in effect. */
+  readonly limits: Readonly<ReportLimits>;
 }
 
 /** A refused report: the HTTP status and the JSON error body. */
@@ -255,22 +296,17 @@ export function createReporter(deps: ReportDeps): Reporter {
   const committer = deps.committer ?? inlineCommitter(store);
   const now = deps.now ?? Date.now;
   const trust = proxyTrust(config.trustProxy);
-  const limits = {
-    bytesPerSecond: config.reportBytesPerSecond,
-    perAddress: config.verifyPendingPerAddress,
-    perSender: config.verifyPendingPerSender,
-  };
-  const budget = new ByteBudget(limits.bytesPerSecond, Math.max(limits.bytesPerSecond, MIN_BURST_BYTES), now);
+  const limits = Object.freeze(reportLimits(config, pool.size ?? availableParallelism()));
+  const budget = new ByteBudget(limits.reportBytesPerSecond, limits.reportBurstBytes, now);
   // Refused bodies by SHA-256 (the same answer again, unparsed), and failed verifications by what they verified.
   // A body's answer holds while its oldest receipt is in the window; after that it is expired_epoch.
-  const refusedBodies = new BoundedCache<{ answer: ReportAnswer; oldestEpoch: number }>(config.failedReportCache);
-  const failedVerifications = new BoundedCache<true>(config.failedReportCache);
+  const refusedBodies = new BoundedCache<{ answer: ReportAnswer; oldestEpoch: number }>(limits.failedReportCache);
+  const failedVerifications = new BoundedCache<true>(limits.failedReportCache);
   const queue = new FairVerifyQueue({
-    // One job queued at each worker besides the one it runs, so none idles between jobs.
-    concurrency: 2 * Math.max(1, pool.size ?? availableParallelism()),
-    perAddress: limits.perAddress,
-    perSender: limits.perSender,
-    total: Math.max(MAX_PENDING_RECEIPTS, limits.perAddress, limits.perSender),
+    concurrency: limits.verifyConcurrency,
+    perAddress: limits.verifyPendingPerAddress,
+    perSender: limits.verifyPendingPerSender,
+    total: limits.verifyPendingTotal,
   });
   const counts = { bytesRefused: 0, bodyCacheHits: 0, verifyCacheHits: 0, verifyFailed: 0 };
   let collectedEpoch = -1;
@@ -285,9 +321,9 @@ export function createReporter(deps: ReportDeps): Reporter {
   };
   const busy = (why: QueueRefusal | 'bytes'): ReportAnswer => {
     const reason = {
-      bytes: `this address sent more report bytes than its budget (${limits.bytesPerSecond} bytes/s); retry later`,
-      address: `this address has ${limits.perAddress} receipts waiting for verification at most; retry later`,
-      sender: `this sender has ${limits.perSender} receipts waiting for verification at most; retry later`,
+      bytes: `this address sent more report bytes than its budget (${limits.reportBytesPerSecond} bytes/s); retry later`,
+      address: `this address has ${limits.verifyPendingPerAddress} receipts waiting for verification at most; retry later`,
+      sender: `this sender has ${limits.verifyPendingPerSender} receipts waiting for verification at most; retry later`,
       full: 'the verifiers are saturated; retry later',
     }[why];
     return new Refusal(503, 'busy', reason).answer();
@@ -405,10 +441,10 @@ export function createReporter(deps: ReportDeps): Reporter {
       sample('pbts_report_busy_full_total', 'counter', stats.refusedFull, 'Reports refused busy: the verification queue was full.'),
       sample('pbts_report_verify_queued_receipts', 'gauge', stats.queuedReceipts, 'Receipts waiting for a verifier.'),
       sample('pbts_report_verify_running', 'gauge', stats.runningJobs, 'Verifications handed to the workers.'),
-      sample('pbts_report_limit_bytes_per_second', 'gauge', limits.bytesPerSecond, 'Report bytes per second one address may send.'),
-      sample('pbts_report_limit_pending_per_address', 'gauge', limits.perAddress, 'Receipts one address may have pending verification.'),
-      sample('pbts_report_limit_pending_per_sender', 'gauge', limits.perSender, 'Receipts one sender may have pending verification.'),
-      sample('pbts_report_limit_refused_cache', 'gauge', config.failedReportCache, 'Refused bodies and failed verifications remembered, each.'),
+      sample('pbts_report_limit_bytes_per_second', 'gauge', limits.reportBytesPerSecond, 'Report bytes per second one address may send.'),
+      sample('pbts_report_limit_pending_per_address', 'gauge', limits.verifyPendingPerAddress, 'Receipts one address may have pending verification.'),
+      sample('pbts_report_limit_pending_per_sender', 'gauge', limits.verifyPendingPerSender, 'Receipts one sender may have pending verification.'),
+      sample('pbts_report_limit_refused_cache', 'gauge', limits.failedReportCache, 'Refused bodies and failed verifications remembered, each.'),
       sample('pbts_spent_horizon_epoch', 'gauge', store.spentHorizon(), 'Oldest epoch still guarded against double spending; older receipts are refused.'),
     ];
   };
@@ -416,6 +452,7 @@ export function createReporter(deps: ReportDeps): Reporter {
     raw,
     admit,
     samples,
+    limits,
     addressOf: (incoming: Incoming) => addressKey(incomingAddress(incoming, trust)),
   });
 }

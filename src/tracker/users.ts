@@ -4,7 +4,7 @@
  * @module
  */
 import { Hono } from 'hono';
-import type { Store, UserRecord } from '../store/index.ts';
+import { ratioOf, type Store, type UserRecord } from '../store/index.ts';
 
 /** A user as anyone may see it. */
 export interface UserView {
@@ -15,11 +15,6 @@ export interface UserView {
   downloaded: number;
   /** uploaded / downloaded; `null` before any download, since JSON has no Infinity. */
   ratio: number | null;
-}
-
-/** uploaded / downloaded, or `null` when nothing was downloaded. */
-export function ratioOf(user: Pick<UserRecord, 'uploaded' | 'downloaded'>): number | null {
-  return user.downloaded === 0 ? null : user.uploaded / user.downloaded;
 }
 
 /** The public view of a user record. */

@@ -6,11 +6,11 @@
  */
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { ChainRequestError, type ChainService, disabledStatus } from '../chain/service.ts';
 import type { Outbox } from '../store/index.ts';
-import { isAdmin, requireAdmin } from '../tracker/admin.ts';
-import type { TrackerConfig } from '../tracker/config.ts';
-import type { Sample } from '../tracker/metrics.ts';
-import { ChainRequestError, type ChainService, disabledStatus } from './service.ts';
+import { isAdmin, requireAdmin } from './admin.ts';
+import type { TrackerConfig } from './config.ts';
+import type { Sample } from './metrics.ts';
 
 /** What {@link chainRoutes} needs; `chain` is undefined when the tracker runs without one. */
 export interface ChainRoutesDeps {

@@ -6,8 +6,8 @@
  * @module
  */
 import { Hono } from 'hono';
-import { type Hex, NonceError, parseNonce } from './attestation.ts';
-import { type TeeRuntime, teeStatus } from './runtime.ts';
+import { type Hex, NonceError, parseNonce } from '../tee/attestation.ts';
+import { type TeeRuntime, teeStatus } from '../tee/runtime.ts';
 
 /** What the TEE routes read. */
 export interface TeeRouteDeps {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { teeRoutes } from './routes.ts';
-import type { TeeRuntime } from './runtime.ts';
+import type { TeeRuntime } from '../tee/runtime.ts';
+import { teeRoutes } from './tee-routes.ts';
 
 const NONCE = 'ab'.repeat(32);
 const runtime = (mode: TeeRuntime['mode'], attest: TeeRuntime['attest']): TeeRuntime => ({

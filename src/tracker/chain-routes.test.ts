@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest';
 import { FORGED_BATCH, applyBatchAsImpersonated, fundedClients } from '../../fixtures/anvil.ts';
 import { waitFor } from '../../fixtures/wait.ts';
+import { createChainClients } from '../chain/clients.ts';
+import { ReputationChain } from '../chain/reputation.ts';
+import { ChainService } from '../chain/service.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { createChainClients } from './clients.ts';
-import { ReputationChain } from './reputation.ts';
-import { chainRoutes, chainSamples } from './routes.ts';
-import { ChainService } from './service.ts';
+import { chainRoutes, chainSamples } from './chain-routes.ts';
 
 const ADMIN = 'routes-admin-token';
 const config = { adminToken: ADMIN };

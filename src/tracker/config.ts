@@ -60,7 +60,7 @@ export interface TrackerConfig {
    * The admin token registers under every policy.
    */
   registration: RegistrationPolicy;
-  /** Refused registrations (bad key, bad proof, bad invite) one address (IPv6: /64) may make in a burst. */
+  /** Refused registrations (bad key, bad signature or proof, bad invite) one address (IPv6: /64) may make in a burst. */
   registrationRefusalBurst: number;
   /** Refused registrations one address regains per minute after its burst (a token bucket). */
   registrationRefusalsPerMinute: number;

@@ -3,7 +3,7 @@
  * possession costs about 47 ms of a verifier; a client sending bad ones could otherwise keep the
  * verifiers busy. Each client address (an IPv6 client: its /64, proxy trust applied, as for the
  * report limits) has a token bucket of refusals: every refused registration past the cheap
- * checks (bad key, bad proof, bad invite) takes a token, and an address without one is refused
+ * checks (bad key, bad signature or proof, bad invite) takes a token, and an address without one is refused
  * `429` before its proof is verified. Proofs are also checked at most {@link POP_CHECKS_PER_ADDRESS}
  * at a time per address (the rest wait their turn), so a burst of concurrent bad registrations
  * cannot all pass the bucket before the first of them is refused, and never holds more than that
@@ -115,7 +115,7 @@ export class RegistrationLimit {
   samples(): Sample[] {
     return [
       { name: 'pbts_register_rate_limited_total', help: 'Registrations refused 429: their address had no refusals left.', type: 'counter', value: this.counts.limited },
-      { name: 'pbts_register_counted_refusals_total', help: 'Refused registrations counted against their address (bad key, bad proof, bad invite).', type: 'counter', value: this.counts.refusals },
+      { name: 'pbts_register_counted_refusals_total', help: 'Refused registrations counted against their address (bad key, bad signature or proof, bad invite).', type: 'counter', value: this.counts.refusals },
       { name: 'pbts_register_pop_checks_total', help: 'Proofs of possession verified at registration.', type: 'counter', value: this.counts.popChecks },
       { name: 'pbts_register_limit_refusal_burst', help: 'Refused registrations one address may make in a burst.', type: 'gauge', value: this.burst },
       { name: 'pbts_register_limit_refusals_per_minute', help: 'Refused registrations one address regains per minute.', type: 'gauge', value: this.options.config.registrationRefusalsPerMinute },

@@ -64,6 +64,8 @@ export interface TrackerConfig {
   registrationRefusalBurst: number;
   /** Refused registrations one address regains per minute after its burst (a token bucket). */
   registrationRefusalsPerMinute: number;
+  /** Registrations whose signatures are verified at once over all addresses, per verifier thread; more are refused `503`. */
+  registrationChecksPerVerifier: number;
   /** Token required by admin routes; undefined disables them. */
   adminToken: string | undefined;
   /** Directory holding the tracker's durable state (SQLite database). */
@@ -104,6 +106,7 @@ export const defaultConfig: Readonly<TrackerConfig> = Object.freeze({
   registration: 'open',
   registrationRefusalBurst: 10,
   registrationRefusalsPerMinute: 6,
+  registrationChecksPerVerifier: 4,
   adminToken: undefined,
   dataDir: 'data',
 });
@@ -145,6 +148,7 @@ export function resolveConfig(partial: Partial<TrackerConfig> = {}): Readonly<Tr
     'failedReportCache',
     'registrationRefusalBurst',
     'registrationRefusalsPerMinute',
+    'registrationChecksPerVerifier',
   ] as const;
   for (const field of positiveInts) {
     const value = config[field];

@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
-import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { registerBody } from '../client/tracker-client.ts';
 import { RECEIPT_TAG, VerifyPool, getBackend, keyPairFromSeed, signRegistration } from '../receipts/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { resolveConfig } from './config.ts';
 import { MAX_REGISTER_BYTES, registerRoutes } from './register.ts';
+import { RegistrationLimit } from './registration-limit.ts';
 import { usersRoutes } from './users.ts';
 
 const backend = getBackend('blst');
@@ -164,5 +165,58 @@ describe('POST /register', () => {
     expect((await post(alice)).status).toBe(201);
     await expectRefused(credentials('alice', 2), 409, 'user_exists');
     await expectRefused(credentials('alias', 1), 409, 'key_exists');
+  });
+});
+
+describe('POST /register: the checks running at once over all addresses', () => {
+  const real = new VerifyPool({ size: 1, backend: 'blst' });
+  afterAll(() => real.close());
+
+  test('behavior: registrations past the bound get 503 busy with Retry-After, create nothing and cost their address nothing; others pass', async () => {
+    const store = openStore({ dataDir: ':memory:' });
+    // Proofs wait for the gate, so the flood arrives while the first checks run.
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let waiting = 0;
+    const pool = {
+      backend: real.backend,
+      size: 2,
+      verify: real.verify.bind(real),
+      verifyPop: async (publicKey: Uint8Array, pop: Uint8Array) => {
+        waiting++;
+        await gate;
+        return real.verifyPop(publicKey, pop);
+      },
+    };
+    // 2 checks per verifier, 2 verifiers: 4 at once. A burst of 1: a counted refusal would show.
+    const config = resolveConfig({ registrationChecksPerVerifier: 2, registrationRefusalBurst: 1, registrationRefusalsPerMinute: 1 });
+    const limit = new RegistrationLimit({ config, verifiers: pool.size });
+    const app = new Hono().route('/', registerRoutes({ store, config, pool, limit }));
+    const post = async (userId: string, index: number, from: string) =>
+      app.request('/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials(userId, index)) }, { remoteAddress: from });
+
+    // Each from its own address, so the per-address bound (2 at once) holds none back.
+    const answers = new Map<number, Response>();
+    const flood = Array.from({ length: 12 }, (_, i) => post(`flood-${i}`, 100 + i, `10.0.0.${i}`).then((res) => answers.set(i, res)));
+    // The 4 checked ones reach their proof once their registration signature is verified.
+    await vi.waitFor(() => expect({ answered: answers.size, proofs: waiting }).toEqual({ answered: 8, proofs: 4 }), { timeout: 10_000 });
+    const busy = [...answers.values()];
+    expect(busy.map((res) => res.status)).toEqual(Array(8).fill(503));
+    expect(busy[0]!.headers.get('retry-after')).toBe('1');
+    expect(await busy[0]!.json()).toEqual({ error: 'busy', reason: expect.stringMatching(/verifying 4 registrations at once/) });
+    expect(store.stats().users).toBe(0);
+
+    openGate();
+    await Promise.all(flood);
+    const checked = [...answers.entries()].filter(([, res]) => res.status !== 503).map(([i]) => i);
+    expect(checked.map((i) => answers.get(i)!.status)).toEqual([201, 201, 201, 201]);
+    expect(store.stats().users).toBe(4);
+    for (const i of answers.keys()) expect(store.userById(`flood-${i}`) !== undefined).toBe(checked.includes(i));
+    // The busy ones register once the checks are free: a 503 took no refusal from their address.
+    for (const [i] of [...answers.entries()].filter(([, res]) => res.status === 503)) {
+      expect((await post(`flood-${i}`, 100 + i, `10.0.0.${i}`)).status).toBe(201);
+    }
+    expect(limit.samples().find((sample) => sample.name === 'pbts_register_busy_total')?.value).toBe(8);
+    store.close();
   });
 });

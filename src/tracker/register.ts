@@ -3,8 +3,9 @@
  * defence that makes aggregate verification sound) and its signature over the registration
  * message (which binds the key to the user id: the proof alone names no user), and receives a
  * passkey for announcing. The registration policy decides who may (`open`, `invite` with a
- * single-use invite code, `closed` for the admin only), and refused registrations are rate
- * limited per client address before the signatures are verified (`registration-limit.ts`).
+ * single-use invite code, `closed` for the admin only); refused registrations are rate limited
+ * per client address before the signatures are verified, and the checks running at once over
+ * all addresses are bounded (`registration-limit.ts`).
  * @module
  */
 import type { Context } from 'hono';
@@ -33,12 +34,18 @@ export interface RegisterDeps {
   /** Read live: `POST /config` may change the credit and the policy. */
   config: Pick<
     TrackerConfig,
-    'initialCredit' | 'registration' | 'adminToken' | 'trustProxy' | 'registrationRefusalBurst' | 'registrationRefusalsPerMinute'
+    | 'initialCredit'
+    | 'registration'
+    | 'adminToken'
+    | 'trustProxy'
+    | 'registrationRefusalBurst'
+    | 'registrationRefusalsPerMinute'
+    | 'registrationChecksPerVerifier'
   >;
-  pool: Pick<VerifyPool, 'backend' | 'verify' | 'verifyPop'>;
+  pool: Pick<VerifyPool, 'backend' | 'size' | 'verify' | 'verifyPop'>;
   /** Clock in unix milliseconds; default `Date.now`. */
   now?: () => number;
-  /** The per-address refusal limit; a new one on `config` when omitted. */
+  /** The registration limits; new ones on `config` and the pool's size when omitted. */
   limit?: RegistrationLimit;
 }
 
@@ -47,7 +54,7 @@ export const USER_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Largest accepted registration body; a valid one is under 400 bytes. */
 export const MAX_REGISTER_BYTES = 4096;
 
-type Refusal = 400 | 403 | 409 | 413 | 429;
+type Refusal = 400 | 403 | 409 | 413 | 429 | 503;
 
 function refuse(c: Context, status: Refusal, error: string, reason: string) {
   return c.json({ error, reason }, status);
@@ -70,7 +77,7 @@ export function registerRoutes(deps: RegisterDeps): Hono<TrackerEnv> {
   const backend = getBackend(deps.pool.backend);
   const now = deps.now ?? Date.now;
   const { config } = deps;
-  const limit = deps.limit ?? new RegistrationLimit({ config, now });
+  const limit = deps.limit ?? new RegistrationLimit({ config, now, verifiers: deps.pool.size });
   const trust = proxyTrust(config.trustProxy);
   const limited = (c: Context, seconds: number, reason?: string) => {
     c.header('Retry-After', String(seconds));
@@ -80,6 +87,10 @@ export function registerRoutes(deps: RegisterDeps): Hono<TrackerEnv> {
       'rate_limited',
       reason ?? `too many refused registrations from this address (${config.registrationRefusalBurst}, then ${config.registrationRefusalsPerMinute} a minute); retry in ${seconds} s`,
     );
+  };
+  const busy = (c: Context) => {
+    c.header('Retry-After', '1');
+    return refuse(c, 503, 'busy', `the tracker is verifying ${limit.maxChecks} registrations at once, its most; retry in 1 s`);
   };
   /** The refusal of the first bad signature, if any: the binding first, as with blst it costs a fraction of the proof. */
   const checkSignatures = async (userId: string, publicKey: Uint8Array, pop: Uint8Array, signature: Uint8Array): Promise<SignatureRefusal | undefined> => {
@@ -167,7 +178,14 @@ export function registerRoutes(deps: RegisterDeps): Hono<TrackerEnv> {
       try {
         const again = limit.retryAfter(address);
         if (again !== undefined) return limited(c, again);
-        bad = await checkSignatures(userId, publicKey, pop, signature);
+        // Not counted against the address: during a flood from elsewhere an honest one gets it too.
+        const checked = limit.check();
+        if (checked === undefined) return busy(c);
+        try {
+          bad = await checkSignatures(userId, publicKey, pop, signature);
+        } finally {
+          checked();
+        }
       } finally {
         release();
       }

@@ -94,6 +94,7 @@ describe('registration policies over HTTP', () => {
       registration: 'open',
       registration_refusal_burst: 10,
       registration_refusals_per_minute: 6,
+      registration_checks_per_verifier: 4,
       initial_credit: 2 ** 30,
     });
     const answer = await call(tracker.url, 'POST', '/register', { body: validBody('open-alice'), from: '127.0.1.1' });
@@ -251,6 +252,26 @@ describe('registration policies over HTTP', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(30).fill(201));
     expect((await call(tracker.url, 'POST', '/register', { body: badPop('bulk-bad'), from })).status).toBe(400);
     expect((await call(tracker.url, 'POST', '/register', { body: validBody('bulk-next'), from })).status).toBe(429);
+  });
+
+  test('behavior: concurrent registrations from many addresses past the checks over all addresses get 503 busy and create nothing', async () => {
+    // One verifier, one check at a time: the flood arrives while the first proofs are checked.
+    const tracker = await start({ registrationChecksPerVerifier: 1 });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      call(tracker.url, 'POST', '/register', { body: validBody(`many-${i}`), from: `127.0.12.${i + 1}` })));
+    const busy = answers.filter((a) => a.status === 503);
+    expect(answers.every((a) => a.status === 201 || a.status === 503), String(answers.map((a) => a.status))).toBe(true);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(busy[0]!.json).toEqual({ error: 'busy', reason: expect.stringMatching(/verifying 1 registrations at once/) });
+    expect(busy[0]!.headers['retry-after']).toBe('1');
+    const stats = (await call(tracker.url, 'GET', '/stats')).json;
+    expect(stats.users).toBe(20 - busy.length);
+    expect(await metric(tracker.url, 'pbts_register_busy_total')).toBe(busy.length);
+    expect(await metric(tracker.url, 'pbts_register_limit_checks')).toBe(1);
+    // Not flooded, the same registrations pass.
+    for (const [i, answer] of answers.entries()) {
+      if (answer.status === 503) expect((await call(tracker.url, 'POST', '/register', { body: validBody(`many-${i}`), from: `127.0.12.${i + 1}` })).status).toBe(201);
+    }
   });
 
   test('behavior: behind a trusted proxy the limit counts per forwarded client, not per proxy', async () => {

@@ -20,7 +20,7 @@ export interface TrackerConfig {
   peerTtlSeconds: number;
   /** Torrents kept in memory; past it the least recently announced torrent is dropped. */
   maxTorrents: number;
-  /** Peers kept per torrent; past it the least recently announced peer is dropped. */
+  /** Peers kept per torrent; past it the oldest peer of the torrent's largest holder (passkey or address) is dropped. */
   maxPeersPerTorrent: number;
   /** Peers one passkey may hold in one torrent; past it that passkey's own oldest peer there is dropped. */
   maxTorrentPeersPerPasskey: number;

@@ -40,7 +40,7 @@ import { recordExtra } from '../src/bench/extras.ts';
 import { samplesOf } from '../src/bench/harness.ts';
 import { isQuick } from '../src/bench/options.ts';
 import type { ReportResult } from '../src/client/tracker-client.ts';
-import { currentEpoch, getBackend, keyPairFromSeed } from '../src/receipts/index.ts';
+import { currentEpoch, getBackend, keyPairFromSeed, signRegistration } from '../src/receipts/index.ts';
 import { CollateralCache, pccsCollateral } from '../src/tee/collateral.ts';
 import { CHAIN_KEY_PATH, CHAIN_KEY_PURPOSE, IDENTITY_KEY_PATH, IDENTITY_KEY_PURPOSE } from '../src/tee/keys.ts';
 import type { DstackSimulator } from '../src/tee/sim/server.ts';
@@ -49,7 +49,7 @@ import { LoadGenerator, signReports } from './load/processes.ts';
 import { registerUsers } from './load/tracker-api.ts';
 import { announcePaths, userKeys } from './load/workload.ts';
 import { ChainWatch } from './tracker-overhead/chain-watch.ts';
-import type { Expectation, ProberCommand, ProberResult, SeriesRequests } from './tracker-overhead/prober.ts';
+import type { Expectation, ProberCommand, ProberResult, ReadyUser, SeriesRequests } from './tracker-overhead/prober.ts';
 import { type Target, describeTracker, startTracker } from './tracker-overhead/trackers.ts';
 
 const EXPERIMENT = 'tracker-overhead';
@@ -262,13 +262,15 @@ async function reportSeries(target: string, key: string, timed = options.iterati
   return series(target, { reports: key, count: timed }, { kind: 'report', receipts });
 }
 
-/** Fresh users with their proofs of possession, made here (outside any timing). */
-function freshUsers(count: number): { userId: string; publicKey: string; pop: string }[] {
+/** Fresh users with their proofs of possession and registration signatures, made here (outside any timing). */
+function freshUsers(count: number): ReadyUser[] {
   const s = current();
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
   return Array.from({ length: count }, () => {
     const i = s.registered++;
     const key = keyPairFromSeed(bls, `${s.seed}-fresh`, i);
-    return { userId: `${s.seed}-fresh-${i}`, publicKey: Buffer.from(key.publicKey).toString('hex'), pop: Buffer.from(bls.popProve(key.secretKey)).toString('hex') };
+    const userId = `${s.seed}-fresh-${i}`;
+    return { userId, publicKey: hex(key.publicKey), pop: hex(bls.popProve(key.secretKey)), registrationSignature: hex(signRegistration(bls, key, userId)) };
   });
 }
 

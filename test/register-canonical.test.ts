@@ -3,7 +3,7 @@
 import { bls12_381 } from '@noble/curves/bls12-381';
 import { Hono } from 'hono';
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { BACKEND_NAMES, FIELD_MODULUS, POP_DST, VerifyPool, getBackend, keyPairFromSeed } from '../src/receipts/index.ts';
+import { BACKEND_NAMES, FIELD_MODULUS, POP_DST, SIG_DST, VerifyPool, getBackend, keyPairFromSeed, registrationMessage } from '../src/receipts/index.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { resolveConfig } from '../src/tracker/config.ts';
 import { registerRoutes } from '../src/tracker/register.ts';
@@ -27,6 +27,13 @@ const { key, keyPlusP } = (() => {
 })();
 /** A proof of possession signed over exactly these key bytes, as an attacker holding the key would make. */
 const popOver = (publicKey: Uint8Array) => long.sign(long.hash(publicKey, POP_DST), key.secretKey).toBytes(true);
+/** A registration of `userId` with exactly these key bytes, both signatures made over them. */
+const body = (userId: string, publicKey: Uint8Array) => ({
+  user_id: userId,
+  public_key: hex(publicKey),
+  pop: hex(popOver(publicKey)),
+  registration_signature: hex(long.sign(long.hash(registrationMessage(userId, publicKey), SIG_DST), key.secretKey).toBytes(true)),
+});
 
 describe.each(BACKEND_NAMES)('POST /register on %s', (backendName) => {
   let store: Store;
@@ -48,14 +55,14 @@ describe.each(BACKEND_NAMES)('POST /register on %s', (backendName) => {
 
   test('error: a key spelled x + p is refused bad_public_key, alone or beside its canonical account', async () => {
     const before = store.stats();
-    const alone = await post({ user_id: 'mallory', public_key: hex(keyPlusP), pop: hex(popOver(keyPlusP)) });
+    const alone = await post(body('mallory', keyPlusP));
     expect(alone.status).toBe(400);
     expect(await alone.json()).toMatchObject({ error: 'bad_public_key', reason: expect.stringMatching(/field modulus/) });
     expect(store.stats()).toEqual(before);
 
-    const first = await post({ user_id: 'alice', public_key: hex(key.publicKey), pop: hex(popOver(key.publicKey)) });
+    const first = await post(body('alice', key.publicKey));
     expect(first.status).toBe(201);
-    const second = await post({ user_id: 'alice2', public_key: hex(keyPlusP), pop: hex(popOver(keyPlusP)) });
+    const second = await post(body('alice2', keyPlusP));
     expect(second.status).toBe(400);
     expect(((await second.json()) as { error: string }).error).toBe('bad_public_key');
     expect(store.userById('alice2')).toBeUndefined();
@@ -68,7 +75,7 @@ describe.each(BACKEND_NAMES)('POST /register on %s', (backendName) => {
       infinity: Uint8Array.from([0xc0, ...new Uint8Array(47)]),
     };
     for (const [what, bad] of Object.entries(cases)) {
-      const res = await post({ user_id: 'mallory', public_key: hex(bad), pop: hex(popOver(bad)) });
+      const res = await post(body('mallory', bad));
       expect({ what, status: res.status, error: ((await res.json()) as { error: string }).error }).toEqual({
         what,
         status: 400,

@@ -40,15 +40,20 @@ describe('registration policy from the command line', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'pbts-registration-cli-'));
     tracker = await spawnTracker(path.join(dir, 'data'), ['--chain', 'none', '--dstack', 'none', '--verify-workers', '1', '--registration', 'invite',
-      '--registration-refusal-burst', '4', '--registration-refusals-per-minute', '2'], 20_000, { PBTS_ADMIN_TOKEN: ADMIN });
+      '--registration-refusal-burst', '4', '--registration-refusals-per-minute', '2', '--registration-checks-per-verifier', '3'], 20_000, { PBTS_ADMIN_TOKEN: ADMIN });
   });
   afterAll(async () => {
     await tracker?.stop('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('behavior: --registration invite and the refusal-limit flags reach the tracker, which says its policy at start', async () => {
-    expect(await getJson(`${tracker.url}/config`)).toMatchObject({ registration: 'invite', registration_refusal_burst: 4, registration_refusals_per_minute: 2 });
+  test('behavior: --registration invite and the registration-limit flags reach the tracker, which says its policy at start', async () => {
+    expect(await getJson(`${tracker.url}/config`)).toMatchObject({
+      registration: 'invite',
+      registration_refusal_burst: 4,
+      registration_refusals_per_minute: 2,
+      registration_checks_per_verifier: 3,
+    });
     expect(tracker.output()).toContain('registration invite');
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { registerBody } from '../src/client/tracker-client.ts';
 import { VerifyPool, getBackend, keyPairFromSeed } from '../src/receipts/index.ts';
 import { type Store, openStore } from '../src/store/index.ts';
 import { createApp } from '../src/tracker/app.ts';
@@ -25,7 +26,7 @@ describe('the assembled tracker app', () => {
     const keys = keyPairFromSeed(bls, 'app-test');
     const response = await request('/register', {
       method: 'POST',
-      body: JSON.stringify({ user_id: 'alice', public_key: hex(keys.publicKey), pop: hex(bls.popProve(keys.secretKey)) }),
+      body: JSON.stringify(registerBody(bls, 'alice', keys)),
     });
     passkey = ((await response.json()) as { passkey: string }).passkey;
     store.createUser({ userId: 'bob', publicKey: keyPairFromSeed(bls, 'app-test', 1).publicKey });
@@ -119,7 +120,7 @@ describe('the assembled tracker app', () => {
         junk(),
         '{"receipts": [], "aggregate_signature": "00"}',
         '{"receipts": [{"infohash": 1}], "aggregate_signature": 5}',
-        '{"user_id": "x", "public_key": "zz", "pop": []}',
+        '{"user_id": "x", "public_key": "zz", "pop": [], "registration_signature": {}}',
         '[1,2,3]',
         'null',
         '{"min_ratio": 0}',

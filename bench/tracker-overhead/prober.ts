@@ -37,9 +37,17 @@ export type ProberCommand = { id: number } & (
       /** Return every answer's body (attestations to verify, report answers to follow on chain). */
       keepBodies?: boolean;
     }
-  | { type: 'register'; target: string; users: { userId: string; publicKey: string; pop: string }[] }
+  | { type: 'register'; target: string; users: ReadyUser[] }
   | { type: 'getkey'; endpoint: string; count: number; keys: { path: string; purpose: string }[] }
 );
+
+/** A user to register with both signatures made ahead (hex), so the prober times the request alone. */
+export interface ReadyUser {
+  userId: string;
+  publicKey: string;
+  pop: string;
+  registrationSignature: string;
+}
 
 /** What a command measured: per-request latency and when each answer arrived (Unix ms, this machine's clock). */
 export interface ProberResult {
@@ -116,7 +124,7 @@ async function register(command: Extract<ProberCommand, { type: 'register' }>): 
   const client = new TrackerClient(loopbackUrl(command.target, 'tracker URL'), { timeoutMs: REQUEST_TIMEOUT_S * 1000 });
   const result: ProberResult = { latencies_ms: [], answered_at_ms: [], passkeys: [] };
   for (const user of command.users) {
-    const key = { publicKey: Buffer.from(user.publicKey, 'hex'), pop: Buffer.from(user.pop, 'hex') };
+    const key = { publicKey: Buffer.from(user.publicKey, 'hex'), pop: Buffer.from(user.pop, 'hex'), registrationSignature: Buffer.from(user.registrationSignature, 'hex') };
     const started = performance.now();
     // A refusal throws (TrackerRefusal with the tracker's reason) and fails the command.
     const registration = await client.register(user.userId, key);

@@ -1,12 +1,21 @@
 /**
  * `pbts keygen` and `pbts register`: a user's BLS key pair is made and kept on the user's
- * machine; only the public key and its proof of possession go to the tracker.
+ * machine; only the public key, its proof of possession and its signature over the user id go
+ * to the tracker.
  * @module
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Registration, TrackerClient, TrackerRefusal } from '../client/tracker-client.ts';
-import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, generateKeyPair, getBackend, parseHex } from '../receipts/index.ts';
+import {
+  type KeyPair,
+  PUBLIC_KEY_LENGTH,
+  SECRET_KEY_LENGTH,
+  SIGNATURE_LENGTH,
+  generateKeyPair,
+  getBackend,
+  parseHex,
+} from '../receipts/index.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -17,11 +26,25 @@ export interface KeyFile {
   pop: string;
 }
 
+/**
+ * The key pair in a `pbts keygen` file, checked to belong together, with the file's proof of
+ * possession when it has one (made once at keygen: it costs tens of milliseconds).
+ */
+export function readKeyFile(path: string): KeyPair & { pop?: Uint8Array } {
+  const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const keys = { secretKey: parseHex(file, 'secret_key', SECRET_KEY_LENGTH), publicKey: parseHex(file, 'public_key', PUBLIC_KEY_LENGTH) };
+  if (!Buffer.from(getBackend().publicKey(keys.secretKey)).equals(keys.publicKey)) {
+    throw new Error(`${path}: public_key is not the secret key's`);
+  }
+  return file.pop === undefined ? keys : { ...keys, pop: parseHex(file, 'pop', SIGNATURE_LENGTH) };
+}
+
 export const KEYGEN_USAGE = `Usage: pbts keygen [--out FILE] [--force]
 
 Makes a BLS12-381 key pair from secure randomness and its proof of possession, and writes
 { public_key, secret_key, pop } (hex) to FILE (default pbts-key.json, mode 0600).
-The secret key never leaves this file; registration sends only the public key and the proof.`;
+The secret key never leaves this machine; registration sends only the public key, the proof
+and a signature over the user id.`;
 
 /** `pbts keygen`. */
 export function runKeygen(argv: string[]): number {
@@ -51,9 +74,9 @@ export function runKeygen(argv: string[]): number {
 
 export const REGISTER_USAGE = `Usage: pbts register --tracker URL --user ID [--key FILE] [--invite CODE] [--admin]
 
-Registers user ID at the tracker with the public key and proof of possession in FILE
-(default pbts-key.json, made by pbts keygen) and prints the passkey and the announce URL
-to give to your BitTorrent client.
+Registers user ID at the tracker with the key pair and proof of possession in FILE
+(default pbts-key.json, made by pbts keygen), signing the user id with the key, and prints
+the passkey and the announce URL to give to your BitTorrent client.
 
   --invite CODE   invite code from the tracker's admin (trackers whose registration is invite)
   --admin         send the admin token of PBTS_ADMIN_TOKEN (registers under every policy,
@@ -86,9 +109,8 @@ export async function runRegister(argv: string[]): Promise<number> {
     console.error('--admin sends the token in PBTS_ADMIN_TOKEN, which is not set');
     return 2;
   }
-  const file = JSON.parse(readFileSync(values.key, 'utf8')) as Record<string, unknown>;
-  // The proof in the file is sent as it is: registering needs no secret key.
-  const key = { publicKey: parseHex(file, 'public_key', PUBLIC_KEY_LENGTH), pop: parseHex(file, 'pop', SIGNATURE_LENGTH) };
+  // The secret key signs the user id here; only the signature goes to the tracker.
+  const key = readKeyFile(values.key);
   let registered: Registration;
   try {
     registered = await new TrackerClient(values.tracker).register(values.user, key, { invite: values.invite, adminToken });

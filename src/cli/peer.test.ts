@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TrackerClient } from '../client/tracker-client.ts';
 import { parseMetainfo } from '../peer/index.ts';
 import { type RunningTracker, startTracker } from '../tracker/server.ts';
-import { runKeygen } from './keys.ts';
-import { readKeyFile, runCreate } from './peer.ts';
+import { readKeyFile, runKeygen } from './keys.ts';
+import { runCreate } from './peer.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/pbts.js');
 const INITIAL = 1024 ** 3;

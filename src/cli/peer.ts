@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTorrent, parseMetainfo } from '../peer/index.ts';
 import { PbtsPeer, type PbtsPeerOptions } from '../peer/pbts/index.ts';
-import { getBackend, type KeyPair, parseHex, PUBLIC_KEY_LENGTH, SECRET_KEY_LENGTH } from '../receipts/index.ts';
+import { readKeyFile } from './keys.ts';
 import { ProgressDisplay } from './peer-progress.ts';
 import { untilStopSignal } from './signals.ts';
 
@@ -49,16 +49,6 @@ ${PEER_OPTIONS}
 const SHUTDOWN_REPORT_MS = 5000;
 /** How long a finished `--exit-when-done` download stays connected, so its last receipts arrive, ms. */
 const LINGER_MS = 2000;
-
-/** The key pair in a `pbts keygen` file, checked to belong together. */
-export function readKeyFile(path: string): KeyPair {
-  const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  const keys = { secretKey: parseHex(file, 'secret_key', SECRET_KEY_LENGTH), publicKey: parseHex(file, 'public_key', PUBLIC_KEY_LENGTH) };
-  if (!Buffer.from(getBackend().publicKey(keys.secretKey)).equals(keys.publicKey)) {
-    throw new Error(`${path}: public_key is not the secret key's`);
-  }
-  return keys;
-}
 
 /** `pbts create`. */
 export async function runCreate(argv: string[]): Promise<number> {

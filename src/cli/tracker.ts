@@ -28,6 +28,8 @@ export const TRACKER_USAGE = `Usage: pbts tracker [options]
   --registration-refusal-burst N     refused registrations one address (IPv6: /64) may make
                         before it is refused 429 (default 10)
   --registration-refusals-per-minute N  refused registrations an address regains a minute (default 6)
+  --registration-checks-per-verifier N  registrations verified at once over all addresses, per
+                        verifier thread; more are refused 503 (default 4)
   --epoch-seconds W     receipt epoch length (default 3600)
   --window N            receipt acceptance window in epochs (default 24)
   --report-bytes-per-second B   report bytes one address (IPv6: /64) may send per second
@@ -125,6 +127,7 @@ export async function runTracker(argv: string[]): Promise<number> {
       registration: { type: 'string', default: process.env.PBTS_REGISTRATION ?? 'open' },
       'registration-refusal-burst': { type: 'string' },
       'registration-refusals-per-minute': { type: 'string' },
+      'registration-checks-per-verifier': { type: 'string' },
       'epoch-seconds': { type: 'string' },
       window: { type: 'string' },
       'report-bytes-per-second': { type: 'string' },
@@ -179,6 +182,7 @@ export async function runTracker(argv: string[]): Promise<number> {
       registration: values.registration as RegistrationPolicy,
       registrationRefusalBurst: number('registration-refusal-burst', values['registration-refusal-burst']),
       registrationRefusalsPerMinute: number('registration-refusals-per-minute', values['registration-refusals-per-minute']),
+      registrationChecksPerVerifier: number('registration-checks-per-verifier', values['registration-checks-per-verifier']),
       epochSeconds: number('epoch-seconds', values['epoch-seconds']),
       windowEpochs: number('window', values.window),
       reportBytesPerSecond: number('report-bytes-per-second', values['report-bytes-per-second']),

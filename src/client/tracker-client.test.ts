@@ -4,7 +4,7 @@ import { type AddressInfo, type Server, type Socket, createServer } from 'node:n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type KeyPair, type Receipt, currentEpoch, getBackend, keyPairFromSeed, signReceipt } from '../receipts/index.ts';
+import { type KeyPair, type Receipt, currentEpoch, getBackend, keyPairFromSeed, signReceipt, signRegistration } from '../receipts/index.ts';
 import { type RunningTracker, startTracker } from '../tracker/server.ts';
 import { AlreadySpentRefusal, AnnounceFailure, type AnnounceParams, TrackerClient, TrackerRefusal, TrackerUnreachable } from './tracker-client.ts';
 
@@ -12,8 +12,8 @@ const bls = getBackend('blst');
 const INITIAL = 1_000_000;
 const PIECE = 64 * 1024;
 const INFOHASH = new Uint8Array(20).fill(0xc3);
-const keys = Array.from({ length: 5 }, (_, i) => keyPairFromSeed(bls, 'tracker-client-test', i));
-const [alice, bob, carol, dave, stranger] = keys as [KeyPair, KeyPair, KeyPair, KeyPair, KeyPair];
+const keys = Array.from({ length: 6 }, (_, i) => keyPairFromSeed(bls, 'tracker-client-test', i));
+const [alice, bob, carol, dave, stranger, erin] = keys as [KeyPair, KeyPair, KeyPair, KeyPair, KeyPair, KeyPair];
 const dirs: string[] = [];
 
 async function tracker(host: string, config: { mode?: 'open' } = {}): Promise<RunningTracker> {
@@ -77,19 +77,24 @@ describe('TrackerClient against a private tracker', () => {
     expect(await client.health()).toMatchObject({ status: 'ok' });
   });
 
-  test('behavior: a ready proof of possession is sent as it is', async () => {
-    const registered = await client.register('dave', { publicKey: dave.publicKey, pop: bls.popProve(dave.secretKey) });
+  test('behavior: proofs made ahead are sent as they are: a key pair\'s proof of possession, or both signatures of a public key', async () => {
+    const registered = await client.register('dave', { ...dave, pop: bls.popProve(dave.secretKey) });
     expect(registered).toMatchObject({ userId: 'dave', downloaded: 0 });
+    const ready = { publicKey: erin.publicKey, pop: bls.popProve(erin.secretKey), registrationSignature: signRegistration(bls, erin, 'erin') };
+    expect(await client.register('erin', ready)).toMatchObject({ userId: 'erin' });
   });
 
-  test('error: a taken user id or key, a bad proof and a bad key are refused with the tracker\'s code and reason', async () => {
+  test('error: a taken user id or key, a bad proof or registration signature and a bad key are refused with the tracker\'s code and reason', async () => {
     await expect(client.register('alice', stranger)).rejects.toMatchObject({ name: 'TrackerRefusal', status: 409, code: 'user_exists', reason: 'user_id already registered' });
     await expect(client.register('alice2', alice)).rejects.toMatchObject({ status: 409, code: 'key_exists' });
-    await expect(client.register('stranger', { publicKey: stranger.publicKey, pop: bls.popProve(bob.secretKey) })).rejects.toMatchObject({
+    await expect(client.register('stranger', { ...stranger, pop: bls.popProve(bob.secretKey) })).rejects.toMatchObject({
       status: 400,
       code: 'bad_pop',
     });
-    const notOnCurve = { publicKey: new Uint8Array(48).fill(0xaa), pop: new Uint8Array(96) };
+    // Signatures made for another user id do not register this one.
+    const forOther = { publicKey: stranger.publicKey, pop: bls.popProve(stranger.secretKey), registrationSignature: signRegistration(bls, stranger, 'other') };
+    await expect(client.register('stranger', forOther)).rejects.toMatchObject({ status: 400, code: 'bad_registration_signature' });
+    const notOnCurve = { publicKey: new Uint8Array(48).fill(0xaa), pop: new Uint8Array(96), registrationSignature: new Uint8Array(96) };
     const refused = await client.register('stranger', notOnCurve).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TrackerRefusal);
     expect(refused).toMatchObject({ status: 400, code: 'bad_public_key', message: expect.stringMatching(/^POST \/register refused \(HTTP 400 bad_public_key\): /) });

@@ -4,7 +4,7 @@
  * typed error carrying the tracker's code and reason (see `errors.ts`).
  * @module
  */
-import { type BlsBackend, type KeyPair, type Receipt, aggregateReceipts, getBackend } from '../receipts/index.ts';
+import { type BlsBackend, type KeyPair, type Receipt, aggregateReceipts, getBackend, signRegistration } from '../receipts/index.ts';
 import { encodeReport } from '../receipts/report-codec.ts';
 import type { ChainFigures, UserView } from '../tracker/users.ts';
 import { type AnnounceAnswer, type AnnounceParams, announceTarget, parseAnnounceAnswer } from './announce.ts';
@@ -21,8 +21,23 @@ export interface TrackerClientOptions {
   backend?: BlsBackend;
 }
 
-/** A key to register: a key pair (its proof of possession is made here) or a public key with a ready proof. */
-export type RegisterKey = KeyPair | { publicKey: Uint8Array; pop: Uint8Array };
+/**
+ * A key to register: a key pair, with its proof of possession when one was made ahead (`pbts
+ * keygen` keeps it in the key file; otherwise it is made here), or a public key with both
+ * signatures made ahead for the user id it is registered under.
+ */
+export type RegisterKey = (KeyPair & { pop?: Uint8Array }) | { publicKey: Uint8Array; pop: Uint8Array; registrationSignature: Uint8Array };
+
+/** The JSON body of `POST /register`. */
+export interface RegisterBody {
+  user_id: string;
+  public_key: string;
+  /** Proof of possession: the key's signature over itself under the PoP DST. */
+  pop: string;
+  /** The key's signature over its registration message (user id and key): binds the registration to `user_id`. */
+  registration_signature: string;
+  invite?: string;
+}
 
 /** Options of {@link TrackerClient.register}. */
 export interface RegisterOptions {
@@ -96,6 +111,20 @@ interface RequestExtras {
 }
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
+/** The registration of `userId` with `key`: the signatures `key` lacks are made with `backend`. */
+export function registerBody(backend: BlsBackend, userId: string, key: RegisterKey, invite?: string): RegisterBody {
+  const { pop, signature } = 'secretKey' in key
+    ? { pop: key.pop ?? backend.popProve(key.secretKey), signature: signRegistration(backend, key, userId) }
+    : { pop: key.pop, signature: key.registrationSignature };
+  return {
+    user_id: userId,
+    public_key: hex(key.publicKey),
+    pop: hex(pop),
+    registration_signature: hex(signature),
+    ...(invite === undefined ? {} : { invite }),
+  };
+}
+
 /** A client of the tracker at one base URL (`http://host:port`, optionally with a path prefix). */
 export class TrackerClient {
   /** The base URL without trailing slashes. */
@@ -110,17 +139,11 @@ export class TrackerClient {
   }
 
   /**
-   * `POST /register`. The proof is made before the request goes out, so a caller registering
+   * `POST /register`. The proofs are made before the request goes out, so a caller registering
    * many users can start the next proof while this request is in flight.
    */
   async register(userId: string, key: RegisterKey, options: RegisterOptions = {}): Promise<Registration> {
-    const pop = 'pop' in key ? key.pop : this.backend.popProve(key.secretKey);
-    const body = JSON.stringify({
-      user_id: userId,
-      public_key: hex(key.publicKey),
-      pop: hex(pop),
-      ...(options.invite === undefined ? {} : { invite: options.invite }),
-    });
+    const body = JSON.stringify(registerBody(this.backend, userId, key, options.invite));
     const headers = options.adminToken === undefined ? undefined : { authorization: `Bearer ${options.adminToken}` };
     const json = (await this.json('POST /register', '/register', body, { headers })) as Record<string, unknown>;
     return {

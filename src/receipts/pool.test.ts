@@ -60,6 +60,13 @@ describe('VerifyPool', () => {
     expect(await pool.verifyPop(new Uint8Array(48), new Uint8Array(96))).toBe(false);
   });
 
+  test('behavior: verifies one signature over any message', async () => {
+    const message = Uint8Array.of(1, 2, 3);
+    expect(await pool.verify(sender.publicKey, message, blst.sign(sender.secretKey, message))).toBe(true);
+    expect(await pool.verify(sender.publicKey, Uint8Array.of(1, 2), blst.sign(sender.secretKey, message))).toBe(false);
+    expect(await pool.verify(new Uint8Array(48), message, new Uint8Array(96))).toBe(false);
+  });
+
   test('error: invalid input resolves to false, and a closed pool rejects', async () => {
     const badSignature = new Uint8Array(96);
     expect(await pool.verifyAggregate(receipts, badSignature)).toBe(false);

@@ -60,6 +60,12 @@ export class VerifyPool {
     return result as boolean;
   }
 
+  /** True when `signature` is `publicKey`'s signature over `message` (a registration's, say). */
+  async verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    const [valid] = (await this.run({ kind: 'each', publicKeys: [publicKey], messages: [message], signatures: [signature] })) as boolean[];
+    return valid!;
+  }
+
   /** Verifies each receipt on its own, spread over the workers; one boolean per receipt. */
   async verifyEach(receipts: readonly Receipt[]): Promise<boolean[]> {
     const chunk = Math.ceil(receipts.length / this.size) || 1;

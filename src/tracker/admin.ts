@@ -58,6 +58,7 @@ export function publicConfig(config: TrackerConfig) {
     registration: config.registration,
     registration_refusal_burst: config.registrationRefusalBurst,
     registration_refusals_per_minute: config.registrationRefusalsPerMinute,
+    registration_checks_per_verifier: config.registrationChecksPerVerifier,
     epoch_seconds: config.epochSeconds,
     window_epochs: config.windowEpochs,
     admin_routes: config.adminToken !== undefined,

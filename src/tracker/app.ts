@@ -84,7 +84,7 @@ export function createApp(options: CreateAppOptions): TrackerApp {
   let report: Reporter | undefined;
   if (options.pbts) {
     const deps = { ...options.pbts, config, swarms, now: () => clock() * 1000 };
-    const registration = new RegistrationLimit({ config, now: deps.now });
+    const registration = new RegistrationLimit({ config, now: deps.now, verifiers: deps.pool.size });
     samples.push(() => registration.samples());
     app.route('/', registerRoutes({ ...deps, limit: registration }));
     app.route('/', inviteRoutes(deps));

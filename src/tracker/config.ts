@@ -20,7 +20,7 @@ export interface TrackerConfig {
   peerTtlSeconds: number;
   /** Torrents kept in memory; past it the least recently announced torrent is dropped. */
   maxTorrents: number;
-  /** Peers kept per torrent; past it the least recently announced peer is dropped. */
+  /** Peers kept per torrent; past it the oldest peer of the torrent's largest holder (passkey or address) is dropped. */
   maxPeersPerTorrent: number;
   /** Peers one passkey may hold in one torrent; past it that passkey's own oldest peer there is dropped. */
   maxTorrentPeersPerPasskey: number;
@@ -60,10 +60,12 @@ export interface TrackerConfig {
    * The admin token registers under every policy.
    */
   registration: RegistrationPolicy;
-  /** Refused registrations (bad key, bad proof, bad invite) one address (IPv6: /64) may make in a burst. */
+  /** Refused registrations (bad key, bad signature or proof, bad invite) one address (IPv6: /64) may make in a burst. */
   registrationRefusalBurst: number;
   /** Refused registrations one address regains per minute after its burst (a token bucket). */
   registrationRefusalsPerMinute: number;
+  /** Registrations whose signatures are verified at once over all addresses, per verifier thread; more are refused `503`. */
+  registrationChecksPerVerifier: number;
   /** Token required by admin routes; undefined disables them. */
   adminToken: string | undefined;
   /** Directory holding the tracker's durable state (SQLite database). */
@@ -104,6 +106,7 @@ export const defaultConfig: Readonly<TrackerConfig> = Object.freeze({
   registration: 'open',
   registrationRefusalBurst: 10,
   registrationRefusalsPerMinute: 6,
+  registrationChecksPerVerifier: 4,
   adminToken: undefined,
   dataDir: 'data',
 });
@@ -145,6 +148,7 @@ export function resolveConfig(partial: Partial<TrackerConfig> = {}): Readonly<Tr
     'failedReportCache',
     'registrationRefusalBurst',
     'registrationRefusalsPerMinute',
+    'registrationChecksPerVerifier',
   ] as const;
   for (const field of positiveInts) {
     const value = config[field];

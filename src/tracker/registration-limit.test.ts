@@ -3,7 +3,8 @@ import { MAX_WAITING_PER_ADDRESS, POP_CHECKS_PER_ADDRESS, RegistrationLimit } fr
 
 const setup = (burst = 3, perMinute = 6) => {
   let now = 1_000_000;
-  const limit = new RegistrationLimit({ config: { registrationRefusalBurst: burst, registrationRefusalsPerMinute: perMinute }, now: () => now });
+  const config = { registrationRefusalBurst: burst, registrationRefusalsPerMinute: perMinute, registrationChecksPerVerifier: 4 };
+  const limit = new RegistrationLimit({ config, verifiers: 2, now: () => now });
   return { limit, advance: (ms: number) => (now += ms) };
 };
 
@@ -56,5 +57,19 @@ describe('RegistrationLimit', () => {
     for (let i = 0; i < MAX_WAITING_PER_ADDRESS; i++) void limit.slot('a');
     expect(await limit.slot('a')).toBeUndefined();
     expect(await limit.slot('b')).toBeTypeOf('function');
+  });
+
+  test('behavior: over all addresses at most registrationChecksPerVerifier checks per verifier run at once; past it none is taken, without waiting', () => {
+    const { limit } = setup();
+    expect(limit.maxChecks).toBe(8);
+    const running = Array.from({ length: 8 }, () => limit.check());
+    expect(running.every((release) => typeof release === 'function')).toBe(true);
+    expect(limit.check()).toBeUndefined();
+    running[0]!();
+    running[0]!(); // a second release is a no-op
+    expect(limit.check()).toBeTypeOf('function');
+    expect(limit.check()).toBeUndefined();
+    const samples = Object.fromEntries(limit.samples().map((sample) => [sample.name, sample.value]));
+    expect(samples).toMatchObject({ pbts_register_busy_total: 2, pbts_register_checks_running: 8, pbts_register_limit_checks: 8 });
   });
 });

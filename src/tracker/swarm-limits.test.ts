@@ -1,6 +1,7 @@
 /**
  * The swarm bounds against the attacks they stop, over real HTTP on loopback through the raw
- * announce path: a passkey eclipsing a torrent, and a passkey or a set of Sybils filling memory.
+ * announce path: a passkey or a set of Sybils eclipsing a torrent, and a passkey or a set of
+ * Sybils filling memory.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openStore, type Store } from '../store/index.ts';
@@ -60,6 +61,19 @@ describe('swarm bounds over HTTP', () => {
     expect(seen.filter((port) => port !== 9000)).toEqual(HONEST_PORTS);
     expect(seen.filter((port) => port === 9000)).toHaveLength(32);
     expect(tracker.swarms.limitStats().evictions.torrent_passkey).toBe(5000 - 32);
+  });
+
+  test('behavior: 20 Sybil passkeys from 4 addresses filling a torrent to its cap evict their own peers, honest ones stay', { timeout: 30_000 }, async () => {
+    await start({ maxPeersPerTorrent: 100 });
+    // Each passkey and address within its own per-torrent limits (32 and 64): 256 peers together.
+    for (let batch = 0; batch < 4; batch++) {
+      const paths = Array.from({ length: 500 }, (_, i) => announce(passkeys.get(`sybil${5 * batch + (i % 5)}`)!, 1, `s${batch}-${i}`, 9000));
+      await pipelined(server.port, paths, `127.0.1.${20 + batch}`);
+    }
+    const seen = await newcomerSees();
+    expect(seen.filter((port) => port !== 9000)).toEqual(HONEST_PORTS);
+    expect(seen).toHaveLength(99);
+    expect(tracker.swarms.limitStats().evictions.torrent).toBeGreaterThan(0);
   });
 
   test('behavior: one passkey spreading 10,000 announces over 200 torrents stays within its total, honest peers stay', { timeout: 30_000 }, async () => {

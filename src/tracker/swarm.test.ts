@@ -171,6 +171,48 @@ describe('Swarms: per-owner limits and the peer budget', () => {
     expect(swarms.limitStats().evictions.torrent_address).toBe(2000 - 6);
   });
 
+  test('behavior: Sybil passkeys filling a torrent to its cap evict their own peers there, never a smaller holder\'s', () => {
+    const swarms = new Swarms({ ...owned, maxPeersPerTorrent: 100 });
+    honest(swarms);
+    // 40 Sybil passkeys at 20 addresses, each within its per-torrent limits (4 a passkey, 6 an address), 120 together.
+    for (let n = 1000; n < 5000; n++) {
+      const sybil = n % 40;
+      swarms.announce(request(n, { passkey: `sybil${sybil}`, ip: `10.88.0.${sybil % 20}`, numwant: 0, now: n }));
+    }
+    const fresh = swarms.announce(request(99, { passkey: 'newcomer', numwant: 200, now: 6000 }));
+    expect(fresh.peers).toHaveLength(99);
+    expect(ids(fresh.peers).filter((n) => n < 1000)).toEqual([1, 2, 3, 4, 5]);
+    expect(swarms.limitStats().evictions.torrent).toBeGreaterThan(0);
+  });
+
+  test('behavior: a full torrent drops its largest holder\'s oldest peer; among holders as large, the least recently announced', () => {
+    const swarms = new Swarms({ ...owned, maxPeersPerTorrent: 4 });
+    const at = (n: number, passkey: string, ip: string, now: number) => ids(swarms.announce(request(n, { passkey, ip, now })).peers);
+    at(1, 'alice', '10.5.0.1', 1);
+    at(2, 'bob', '10.5.0.2', 2);
+    at(3, 'bob', '10.5.0.2', 3);
+    at(4, 'carol', '10.5.0.3', 4);
+    // Bob (and his address) hold the most: his oldest goes, not alice's older one.
+    expect(at(5, 'dave', '10.5.0.4', 5)).toEqual([1, 3, 4]);
+    // Now every holder has one: the least recently announced goes, as without owners.
+    expect(at(6, 'erin', '10.5.0.5', 6)).toEqual([3, 4, 5]);
+    expect(swarms.limitStats().evictions.torrent).toBe(2);
+  });
+
+  test('behavior: a holder back to one peer no longer counts among the largest in its torrent', () => {
+    const swarms = new Swarms({ ...owned, maxPeersPerTorrent: 5 });
+    const at = (n: number, passkey: string, ip: string, now: number, event?: 'stopped') => ids(swarms.announce(request(n, { passkey, ip, now, event })).peers);
+    at(10, 'carol', '10.5.0.3', 1);
+    at(11, 'bob', '10.5.0.2', 2);
+    at(12, 'alice', '10.5.0.1', 3);
+    at(13, 'alice', '10.5.0.1', 4);
+    at(14, 'bob', '10.5.0.2', 5);
+    at(13, 'alice', '10.5.0.1', 6, 'stopped');
+    at(15, 'erin', '10.5.0.5', 7);
+    // Full: bob alone holds two, so his oldest goes, not alice's one peer.
+    expect(at(16, 'dave', '10.5.0.4', 8)).toEqual([10, 12, 14, 15]);
+  });
+
   test('behavior: a passkey or an address over many torrents holds at most its total; torrents it leaves empty go', () => {
     const swarms = new Swarms(owned);
     honest(swarms);

@@ -5,9 +5,10 @@
  * Every peer belongs to its passkey (when it announced with one) and its address, in its torrent
  * and over all torrents. Those four groups are bounded, and a group at its bound makes room by
  * dropping its own least recently announced peer: one passkey or one address can only ever push
- * out its own entries, never another member's. The global peer budget, when full, takes from the
- * largest holder (the passkey or address with the most peers). Each group is an intrusive doubly
- * linked list in announce order with a count, so every check and eviction is O(1).
+ * out its own entries, never another member's. A full torrent and the full global peer budget
+ * take from the largest holder (the passkey or address with the most peers, in the torrent or
+ * overall), so Sybils that together fill either lose their own peers first. Each group is an
+ * intrusive doubly linked list in announce order with a count, so every check and eviction is O(1).
  * @module
  */
 import type { AnnounceEvent } from './query.ts';
@@ -218,16 +219,25 @@ function setNext(peer: Peer, kind: number, value: Peer | undefined): void {
 }
 
 /**
- * The overall groups by peer count, for the budget's "largest holder" in O(1): a group moves
- * one bucket up or down per peer added or removed, and the top bucket only moves by one.
+ * Groups by peer count, for the "largest holder" in O(1) (the overall groups for the budget, a
+ * torrent's own for its cap): a group moves one bucket up or down per peer added or removed, and
+ * the top bucket only moves by one. Groups of fewer than `least` peers are not kept: a torrent
+ * needs no order among holders of one peer (its oldest peer goes then), and most of its holders
+ * have one, so it saves their entries.
  */
 class Holders {
   readonly #buckets: Set<Group>[] = [];
+  readonly #least: number;
   #max = 0;
+
+  constructor(least = 1) {
+    this.#least = least;
+  }
 
   added(group: Group): void {
     const count = group.count;
-    if (count > 1) this.#buckets[count - 1]!.delete(group);
+    if (count < this.#least) return;
+    if (count > this.#least) this.#buckets[count - 1]!.delete(group);
     let bucket = this.#buckets[count];
     if (bucket === undefined) this.#buckets[count] = bucket = new Set();
     bucket.add(group);
@@ -236,13 +246,22 @@ class Holders {
 
   removed(group: Group): void {
     const count = group.count;
+    if (count + 1 < this.#least) return;
     this.#buckets[count + 1]!.delete(group);
-    if (count > 0) this.#buckets[count]!.add(group);
-    while (this.#max > 0 && this.#buckets[this.#max]!.size === 0) this.#max--;
+    if (count >= this.#least) this.#buckets[count]!.add(group);
+    // Every bucket from `least` to the top exists: counts only ever grow one by one.
+    while (this.#max >= this.#least && this.#buckets[this.#max]!.size === 0) this.#max--;
+    if (this.#max < this.#least) this.#max = 0;
   }
 
+  /** The holder with the most peers (of at least `least`), if any. */
   largest(): Group | undefined {
     return this.#max === 0 ? undefined : this.#buckets[this.#max]!.values().next().value;
+  }
+
+  /** Peers of the largest holder (0 when none holds `least`). */
+  get most(): number {
+    return this.#max;
   }
 }
 
@@ -252,9 +271,10 @@ const SEEDER = 1;
 class Torrent {
   /** Every peer by key, least recently announced first (re-inserted on each announce). */
   readonly peers = new Map<string, Peer>();
-  /** The torrent's groups by passkey and by address. */
+  /** The torrent's groups by passkey and by address, and both by size. */
   readonly byPasskey = new Map<string, Group>();
   readonly byAddress = new Map<string, Group>();
+  readonly holders = new Holders(2);
   /** Pools indexed by `(v6 ? V6 : 0) | (seeder ? SEEDER : 0)`, for O(1) removal and sampling. */
   readonly pools: [Peer[], Peer[], Peer[], Peer[]] = [[], [], [], []];
   downloaded = 0;
@@ -375,8 +395,8 @@ export class Swarms {
       this.#evict(largest.head!, 'budget');
     }
     if (torrent.peers.size >= limits.maxPeersPerTorrent) {
-      const oldest = torrent.peers.values().next().value;
-      if (oldest !== undefined) this.#evict(oldest, 'torrent');
+      const victim = fullTorrentVictim(torrent);
+      if (victim !== undefined) this.#evict(victim, 'torrent');
     }
 
     // Room made in this very torrent may have emptied it: it stays, most recently announced.
@@ -390,8 +410,12 @@ export class Swarms {
     const peer = new Peer(key, ip, input.port, compactAddress(ip, v6, input.port), v6, seeder, now, torrent, tp, gp, ta, ga);
     torrent.peers.set(key, peer);
     addToPool(torrent, peer);
-    tp?.push(peer);
+    if (tp !== undefined) {
+      tp.push(peer);
+      torrent.holders.added(tp);
+    }
     ta.push(peer);
+    torrent.holders.added(ta);
     if (gp !== undefined) {
       gp.push(peer);
       this.#holders.added(gp);
@@ -488,9 +512,11 @@ export class Swarms {
     const { tp, ta } = peer;
     if (tp !== undefined) {
       tp.unlink(peer);
+      torrent.holders.removed(tp);
       if (tp.count === 0) torrent.byPasskey.delete(tp.key);
     }
     ta.unlink(peer);
+    torrent.holders.removed(ta);
     if (ta.count === 0) torrent.byAddress.delete(ta.key);
     this.#leaveOverall(peer);
   }
@@ -506,6 +532,20 @@ export class Swarms {
     this.#holders.removed(ga);
     if (ga.count === 0) this.#byAddress.delete(ga.key);
   }
+}
+
+/**
+ * The peer a full torrent drops: the oldest peer of its largest holder (passkey or address), so
+ * Sybils filling a torrent together evict their own peers, never a smaller holder's. The
+ * torrent's least recently announced peer is every group's oldest, so when its owner is as large
+ * as any it goes, as in a torrent whose holders all have one peer.
+ */
+function fullTorrentVictim(torrent: Torrent): Peer | undefined {
+  const oldest = torrent.peers.values().next().value;
+  if (oldest === undefined) return undefined;
+  const most = torrent.holders.most;
+  if (oldest.ta.count >= most || (oldest.tp?.count ?? 0) >= most) return oldest;
+  return torrent.holders.largest()!.head;
 }
 
 function groupOf(groups: Map<string, Group>, key: string, kind: typeof TP | typeof TA | typeof GP | typeof GA): Group {

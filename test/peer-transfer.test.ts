@@ -217,6 +217,46 @@ describe('the incentive and the plain-peer policy (no tracker)', () => {
     expect(seeder.stats()).toMatchObject({ uploaded: SIZE, receiptsRejected: 0 });
   });
 
+  test('behavior: a downloader whose receipts carry bad signatures gets at most two leads of pieces, and none of its receipts is kept', async () => {
+    const { torrent, dir } = await torrentOf(SIZE);
+    const metainfo = parseMetainfo(torrent);
+    const seederKeys = generateKeyPair(bls);
+    const seeder = await open({ torrent, dir, keys: seederKeys, receiptLead: 3 });
+    const keys = generateKeyPair(bls);
+    const forger = generateKeyPair(bls);
+    let wire: Wire | undefined;
+    const rejected: string[] = [];
+    const cheat = await session({
+      torrent,
+      onWire: (w) => {
+        wire = w;
+        w.use(pbtsExtension({ publicKey: keys.publicKey }));
+        pbtsOf(w)!.on('reject', (_index, reason) => rejected.push(reason));
+      },
+    });
+    // Every field right, the signature by another key: only the (batched) verification finds out.
+    cheat.on('piece-verified', ({ index, data }) => {
+      const fields = {
+        infohash: metainfo.infoHash,
+        senderPk: seederKeys.publicKey,
+        receiverPk: keys.publicKey,
+        pieceHash: new Uint8Array(createHash('sha256').update(data).digest()),
+        pieceIndex: index,
+        pieceSize: data.length,
+        epoch: currentEpoch(),
+      };
+      pbtsOf(wire!)!.sendReceipt(signReceipt(bls, fields, forger.secretKey));
+    });
+    await cheat.connect('127.0.0.1', seeder.address.port);
+
+    await until(() => rejected.length >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(cheat.have.count).toBeGreaterThanOrEqual(3);
+    expect(cheat.have.count).toBeLessThanOrEqual(6);
+    expect(rejected).toEqual(Array(cheat.have.count).fill('bad_signature'));
+    expect(seeder.stats()).toMatchObject({ receiptsReceived: 0, receiptsRejected: cheat.have.count });
+  });
+
   test('behavior: a peer without the extension is never unchoked by default', async () => {
     const { torrent, dir } = await torrentOf(SIZE);
     const seeder = await open({ torrent, dir, keys: generateKeyPair(bls) });

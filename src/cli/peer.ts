@@ -27,7 +27,7 @@ const PEER_OPTIONS = `  --dir DIR           folder of the torrent's data (requir
   --host ADDR         listen address (default 127.0.0.1; 0.0.0.0 to serve a network)
   --state DIR         durable state: the receipt inbox (default pbts-state)
   --serve-plain       also serve peers without the receipt extension (default: refuse them)
-  --receipt-lead N    pieces served to a peer ahead of its receipts (default 8, or 8 MiB of pieces if more)
+  --receipt-lead N    pieces served to a peer ahead of its receipts (default 8, or 16 MiB of pieces if more)
   --upload-rate B     upload limit, bytes/s (default none)
   --download-rate B   download limit, bytes/s (default none)`;
 

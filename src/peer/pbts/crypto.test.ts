@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
+import { WorkerPool } from '../../workers/pool.ts';
 import { aggregateReceipts, currentEpoch, getBackend, keyPairFromSeed, type Receipt, verifyAggregate, verifyReceipt } from '../../receipts/index.ts';
 import { receiptCrypto } from './crypto.ts';
 import { sha256 } from './piece-hashes.ts';
@@ -37,6 +38,19 @@ describe('receiptCrypto', () => {
     const junk: Receipt = { ...receipts[4]!, signature: new Uint8Array(96).fill(7) };
     const checked = await Promise.all([receipts[0]!, forged, receipts[2]!, receipts[3]!, junk, receipts[5]!].map((r) => worker.verify(r)));
     expect(checked).toEqual([true, false, true, true, false, true]);
+  });
+
+  test('behavior: receipts arriving apart are verified together, in one job on the worker', async () => {
+    const receipts = await worker.sign([0, 1, 2].map(fields));
+    const run = vi.spyOn(WorkerPool.prototype, 'run');
+    const checked: Promise<boolean>[] = [];
+    for (const receipt of receipts) {
+      checked.push(worker.verify(receipt));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await Promise.all(checked)).toEqual([true, true, true]);
+    expect(run.mock.calls.filter(([job]) => (job as { op: string }).op === 'verify').map(([job]) => (job as { messages: unknown[] }).messages.length)).toEqual([3]);
+    run.mockRestore();
   });
 
   test('behavior: other backends do the same work inline', async () => {

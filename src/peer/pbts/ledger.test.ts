@@ -34,6 +34,34 @@ describe('Account', () => {
     expect([account.admit(1, 1, nothing), account.admit(2, 1, nothing)]).toEqual([true, false]);
   });
 
+  test('behavior: receipts being verified count as back, at most a lead of them, and count again as owed when refused', () => {
+    const account = new Ledger().account('aa');
+    for (const index of [0, 1, 2]) {
+      account.admit(index, 2, nothing);
+      account.sent(index, 10);
+    }
+    expect(account.admit(3, 2, nothing)).toBe(false);
+    account.vouch(0);
+    // Debt 3, one vouched: 2, still the lead.
+    expect([account.admit(3, 2, nothing), account.oldestOwed()]).toEqual([false, 1]);
+    account.vouch(1);
+    expect(account.admit(3, 2, nothing)).toBe(true);
+    account.sent(3, 10);
+    // A third vouched receipt counts no more: unverified, at most one lead (2) counts as back.
+    account.vouch(2);
+    expect(account.admit(4, 2, nothing)).toBe(false);
+    // Piece 0's signature was bad: it is owed again.
+    account.unvouch(0);
+    account.receipted(1);
+    expect([account.admit(4, 2, nothing), account.oldestOwed()]).toEqual([false, 0]);
+    // A piece never sent cannot be vouched for; an owed one can.
+    account.receipted(2);
+    account.vouch(9);
+    expect(account.admit(4, 2, nothing)).toBe(false);
+    account.vouch(3);
+    expect(account.admit(4, 2, nothing)).toBe(true);
+  });
+
   test('behavior: a piece admitted, never sent and got from someone else is no debt', () => {
     const account = new Ledger().account('aa');
     account.admit(0, 1, nothing);

@@ -14,6 +14,8 @@ export class Account {
   /** Pieces admitted (served, or about to be) without a receipt back, and the bytes sent of each; oldest first. */
   readonly #owed = new Map<number, number>();
   readonly #receipted = new Set<number>();
+  /** Owed pieces whose receipt passed every check but its signature's, which is being verified. */
+  readonly #vouched = new Set<number>();
   /** Live connections of this downloader (an account in use is never evicted). */
   connections = 0;
   /** Its receipts we refused: past a bound it is disconnected, each costing us a check. */
@@ -26,7 +28,9 @@ export class Account {
    */
   admit(index: number, lead: number, has: (index: number) => boolean): boolean {
     if (this.#owed.has(index)) return true;
-    if (this.#debt(has) >= lead) return false;
+    // Receipts being verified count as back, at most a lead of them: a downloader whose
+    // signatures turn out bad has had at most two leads of pieces.
+    if (this.#debt(has) - Math.min(this.#vouched.size, lead) >= lead) return false;
     this.#owed.set(index, 0);
     return true;
   }
@@ -36,9 +40,24 @@ export class Account {
     if (!this.#receipted.has(index)) this.#owed.set(index, (this.#owed.get(index) ?? 0) + bytes);
   }
 
+  /**
+   * The receipt of owed piece `index` passed every check but its signature's: it counts as back
+   * while the signature is verified (in batches, which cost half as much per receipt), so the
+   * downloader is not held waiting on the verification.
+   */
+  vouch(index: number): void {
+    if (this.#owed.has(index)) this.#vouched.add(index);
+  }
+
+  /** The vouched receipt of piece `index` was refused or could not be stored: the piece is owed again. */
+  unvouch(index: number): void {
+    this.#vouched.delete(index);
+  }
+
   /** The receipt of piece `index` is stored. */
   receipted(index: number): void {
     this.#owed.delete(index);
+    this.#vouched.delete(index);
     this.#receipted.add(index);
   }
 
@@ -52,9 +71,9 @@ export class Account {
     return this.#receipted.has(index);
   }
 
-  /** The piece we sent something of the longest ago without its receipt back, if any. */
+  /** The piece we sent something of the longest ago without its receipt back (nor one being verified), if any. */
   oldestOwed(): number | undefined {
-    for (const [index, bytes] of this.#owed) if (bytes > 0) return index;
+    for (const [index, bytes] of this.#owed) if (bytes > 0 && !this.#vouched.has(index)) return index;
     return undefined;
   }
 

@@ -5,7 +5,7 @@ import { resolveConfig } from '../tracker/config.ts';
 import { createReporter } from '../tracker/report.ts';
 import { getBackend } from './backend.ts';
 import { keyPairFromSeed } from './keys.ts';
-import { type Receipt, aggregateReceipts, currentEpoch, receiptFromJson, signReceipt } from './receipt.ts';
+import { type Receipt, type ReceiptFields, aggregateReceipts, currentEpoch, receiptFromJson, signReceipt } from './receipt.ts';
 import { encodeReport } from './report-codec.ts';
 
 const backend = getBackend('blst');
@@ -59,12 +59,12 @@ describe('the tracker reading encodeReport', () => {
   });
   afterEach(() => store.close());
 
-  test('behavior: the tracker\'s own parser accepts the body and gets the same receipts and aggregate', async () => {
+  test('behavior: the tracker\'s own parser accepts the body and verifies the same signed fields and aggregate', async () => {
     const list = receipts();
     const aggregate = aggregateReceipts(backend, list);
-    let seen: { receipts: readonly Receipt[]; signature: Uint8Array } | undefined;
+    let seen: { receipts: readonly ReceiptFields[]; signature: Uint8Array } | undefined;
     const pool = {
-      verifyAggregate: async (parsed: readonly Receipt[], signature: Uint8Array) => {
+      verifyAggregate: async (parsed: readonly ReceiptFields[], signature: Uint8Array) => {
         seen = { receipts: parsed, signature };
         return true;
       },
@@ -73,7 +73,8 @@ describe('the tracker reading encodeReport', () => {
     // As the server's fast path hands it the body: parsed once with JSON.parse.
     const answer = await report(JSON.parse(encodeReport(list, aggregate)));
     expect(answer).toMatchObject({ status: 200, body: { accepted: 2, credited_bytes: 64 * 1024 } });
-    expect(seen!.receipts).toEqual(list);
+    // The verifier needs the signed fields and the aggregate, not each receipt's own signature.
+    expect(seen!.receipts).toEqual(list.map(({ signature: _, ...fields }) => fields));
     expect(seen!.signature).toEqual(aggregate);
   });
 });

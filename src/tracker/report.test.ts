@@ -37,7 +37,8 @@ interface ReceiptOptions {
   epoch?: number;
 }
 
-describe('POST /report', () => {
+// Every case both ways: parsed inline, and on a verify worker as the running tracker does.
+describe.each(['inline', 'worker'] as const)('POST /report (%s parse)', (parse) => {
   let pool: VerifyPool;
   let store: Store;
   let app: Hono;
@@ -52,7 +53,8 @@ describe('POST /report', () => {
     clock = START;
     store = openStore({ dataDir: ':memory:' });
     NAMES.forEach((userId, i) => store.createUser({ userId, publicKey: pk(i), uploaded: INITIAL }));
-    app = new Hono().route('/', reportRoutes(createReporter({ store, config, pool, now: () => clock })));
+    const parser = parse === 'worker' ? pool.checkReport.bind(pool) : undefined;
+    app = new Hono().route('/', reportRoutes(createReporter({ store, config, pool, parser, now: () => clock })));
   });
   afterEach(() => store.close());
 
@@ -190,6 +192,24 @@ describe('POST /report', () => {
   test('error: unregistered sender or receiver', async () => {
     await expectRefused(body([receipt({ sender: 9, receiver: 1 })]), 422, 'unknown_key');
     await expectRefused(body([receipt(), receipt({ receiver: 9, pieceIndex: 1 })]), 422, 'unknown_key', 1);
+  });
+
+  test('error: the first refusal in receipt order wins, whether the store or the body refuses it', async () => {
+    const refusal = async (receipts: Receipt[]) => (await post(body(receipts))).json();
+    const r = receipt();
+    expect(await refusal([r, receipt({ receiver: 9, pieceIndex: 1 }), r])).toEqual({
+      error: 'unknown_key', reason: 'receipt 1: the receiver key is not registered', index: 1,
+    });
+    expect(await refusal([r, r, receipt({ receiver: 9, pieceIndex: 1 })])).toEqual({
+      error: 'duplicate_receipt', reason: 'receipt 1: duplicate receipt in report', index: 1,
+    });
+    expect(await refusal([receipt({ receiver: 0 }), receipt({ receiver: 9, pieceIndex: 1 })])).toEqual({
+      error: 'self_receipt', reason: 'receipt 0: the receiver is the sender', index: 0,
+    });
+    expect(await refusal([receipt({ receiver: 9 }), receipt({ receiver: 0, pieceIndex: 1 })])).toEqual({
+      error: 'unknown_key', reason: 'receipt 0: the receiver key is not registered', index: 0,
+    });
+    expect(await refusal([receipt({ sender: 9, receiver: 9 })])).toEqual({ error: 'unknown_key', reason: 'the sender key is not registered' });
   });
 
   test('error: receipts from several senders, or not from sender_pk', async () => {

@@ -61,8 +61,8 @@ export interface ChainStatusView {
 export interface DivergenceView {
   contract: string;
   sequence: number;
-  tx_hash: string | null;
-  sender: string | null;
+  tx_hash: string;
+  sender: string;
   reason: string;
   /** ISO time of the detection. */
   detected_at: string;

@@ -198,16 +198,18 @@ export class ReputationChain {
    * Checks that batch `sequence` of `contract` is the one this tracker sent with `args`: the
    * contract's `BatchApplied(sequence)` event leads to the transaction, whose sender, target and
    * calldata must be this tracker's. A sender alone proves nothing on a node where anyone can
-   * impersonate any account (Anvil's cheat methods), so the calldata is compared too.
+   * impersonate any account (Anvil's cheat methods), so the calldata is compared too. Events are
+   * read from `fromBlock` (the contract's creation block): a long chain is not scanned from
+   * genesis, and a provider limiting log ranges is asked for less.
    */
-  async landedBatch(contract: Address, sequence: number, args: BatchArgs): Promise<LandedBatch> {
+  async landedBatch(contract: Address, sequence: number, args: BatchArgs, fromBlock: number): Promise<LandedBatch> {
     const logs = await this.call(`BatchApplied(${sequence}) events`, () =>
       this.clients.publicClient.getContractEvents({
         address: contract,
         abi: reputationAbi,
         eventName: 'BatchApplied',
         args: { sequence: BigInt(sequence) },
-        fromBlock: 0n,
+        fromBlock: BigInt(fromBlock),
         toBlock: 'latest',
         strict: true,
       }),

@@ -266,7 +266,7 @@ export class ChainService {
   private async createContract(factory: Address, referrer: Address | null) {
     const attestationHash = (await this.options.attestationHash?.()) ?? zeroHash;
     const created = await this.reputation.createReputation(factory, { referrer: referrer ?? zeroAddress, attestationHash });
-    this.outbox.setContract(created.address, referrer);
+    this.outbox.setContract(created.address, referrer, created.blockNumber);
     this.options.log?.(`created the reputation contract ${created.address} (tx ${created.txHash})`);
     return { contract: created.address, referrer, tx_hash: created.txHash, attestation_hash: attestationHash };
   }

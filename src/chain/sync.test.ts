@@ -10,6 +10,7 @@ import { type BatchArgs, batchArgs } from './batch.ts';
 import { createChainClients } from './clients.ts';
 import { userKey } from './contracts.ts';
 import { type AppliedBatch, BadSequenceError, ChainError, type LandedBatch, ReputationChain } from './reputation.ts';
+import { ChainService } from './service.ts';
 import { ReputationSync, type SyncChain, type SyncOptions } from './sync.ts';
 
 const CONTRACT = '0x00000000000000000000000000000000000000c1' as Address;
@@ -472,6 +473,32 @@ describe('ReputationSync', () => {
 });
 
 describe('ReputationSync on Anvil', () => {
+  test('behavior: a contract the tracker creates is read from its creation block, never from genesis', async () => {
+    const rpcUrl = inject('rpcUrl');
+    const proxy = await startRpcProxy(rpcUrl);
+    const { account, publicClient } = await fundedClients(rpcUrl);
+    const reputation = new ReputationChain(createChainClients(proxy.url, account));
+    const tuning = { batchDelayMs: 0, retryInitialMs: 5, retryMaxMs: 20, checkIntervalMs: 50 };
+    const service = new ChainService({ mode: 'external', rpcUrl: proxy.url, reputation, outbox: store.outbox, factory: inject('factoryAddress'), tuning });
+    try {
+      const { contract, tx_hash: txHash } = (await service.init(undefined)) as { contract: Address; tx_hash: Hex };
+      const created = Number((await publicClient.getTransactionReceipt({ hash: txHash })).blockNumber);
+      expect(store.outbox.state().contractBlock).toBe(created);
+      addUser();
+      addUser();
+      store.outbox.cutBatch(10);
+      // Sent before a crash: only its event can confirm it.
+      await reputation.applyBatch(contract, 1, batchArgs(store.outbox.batchEntries(1)));
+      service.start();
+      await waitFor('the batch confirmed', settled);
+      expect(proxy.getLogs.length).toBeGreaterThan(0);
+      expect(proxy.getLogs.map((filter) => Number(filter.fromBlock))).toEqual(proxy.getLogs.map(() => created));
+    } finally {
+      await service.close();
+      await proxy.close();
+    }
+  });
+
   test('behavior: a node whose logs lag its state delays the confirmation of a landed batch, and no divergence is reported', async () => {
     const rpcUrl = inject('rpcUrl');
     const { account } = await fundedClients(rpcUrl);

@@ -31,8 +31,8 @@ export interface SyncChain {
   hasCode(address: Address): Promise<boolean>;
   lastSequence(contract: Address): Promise<number>;
   applyBatch(contract: Address, sequence: number, args: BatchArgs): Promise<AppliedBatch>;
-  /** What `contract` applied under `sequence`, compared with `args` (see {@link ReputationChain.landedBatch}). */
-  landedBatch(contract: Address, sequence: number, args: BatchArgs): Promise<LandedBatch>;
+  /** What `contract` applied under `sequence`, compared with `args`, from its events since `fromBlock` (see {@link ReputationChain.landedBatch}). */
+  landedBatch(contract: Address, sequence: number, args: BatchArgs, fromBlock: number): Promise<LandedBatch>;
   /** Whether the sync's account owns `contract`. */
   ownsContract(contract: Address): Promise<boolean>;
 }
@@ -282,7 +282,10 @@ export class ReputationSync {
    * and records the divergence and throws when it is someone else's.
    */
   private async confirmLanded(contract: Address, sequence: number): Promise<void> {
-    const landed = await this.chain.landedBatch(contract, sequence, batchArgs(this.outbox.batchEntries(sequence)));
+    // A contract recorded without its creation block (before schema 5) is read from genesis.
+    const state = this.outbox.state();
+    const fromBlock = state.contract === contract ? (state.contractBlock ?? 0) : 0;
+    const landed = await this.chain.landedBatch(contract, sequence, batchArgs(this.outbox.batchEntries(sequence)), fromBlock);
     if (this.stopped) return;
     if (landed.ours) {
       this.outbox.confirmBatch(sequence, { txHash: landed.txHash, blockNumber: landed.blockNumber });

@@ -106,9 +106,9 @@ function answerReport(req: IncomingMessage, res: ServerResponse, report: Reporte
   req.on('end', () => {
     if (refused) return;
     const body = Buffer.concat(chunks, size);
-    // Not held while the report waits for a worker: chunks outliving a few young-generation
-    // collections are promoted, and a replay attack's then filled the old generation with
-    // external memory that only full GC pauses of the event loop freed.
+    // Dropped before the report waits for a worker: chunks held that long outlive
+    // young-generation collections, and under a replay attack their memory was then freed only
+    // by full GC pauses of the event loop.
     chunks.length = 0;
     // Parsed by the reporter, after its byte budget and its cache of refused bodies.
     report.raw(body, address).then(reply, (error: unknown) => {

@@ -19,6 +19,8 @@ export interface CreateReputationOptions {
 export interface CreatedReputation {
   address: Address;
   txHash: Hash;
+  /** The block it was created in: none of its events is older. */
+  blockNumber: number;
   gasUsed: bigint;
 }
 
@@ -47,5 +49,5 @@ export async function createReputation(
     logs: receipt.logs.filter((log) => isAddressEqual(log.address, factory)),
   });
   if (!created) throw new Error(`createReputation ${hash} emitted no ReputationCreated event`);
-  return { address: created.args.reputation, txHash: hash, gasUsed: receipt.gasUsed };
+  return { address: created.args.reputation, txHash: hash, blockNumber: Number(receipt.blockNumber), gasUsed: receipt.gasUsed };
 }

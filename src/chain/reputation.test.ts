@@ -82,25 +82,29 @@ describe('ReputationChain', () => {
     await expect(chain.applyBatch(nowhere, 1, registrations('void', 1))).rejects.toMatchObject({ code: 'no_code' });
   });
 
-  test('behavior: landedBatch finds our own batch under its sequence', async () => {
-    const { address } = await chain.createReputation(factory, {});
+  test('behavior: landedBatch finds our own batch under its sequence, in the events from the block given', async () => {
+    const { address, blockNumber } = await chain.createReputation(factory, {});
     const args = registrations('landed', 2);
     const applied = await chain.applyBatch(address, 1, args);
-    expect(await chain.landedBatch(address, 1, args)).toEqual({ ours: true, txHash: applied.txHash, blockNumber: applied.blockNumber });
+    expect(applied.blockNumber).toBeGreaterThan(blockNumber);
+    expect(await chain.landedBatch(address, 1, args, blockNumber)).toEqual({ ours: true, txHash: applied.txHash, blockNumber: applied.blockNumber });
+    // Events before the block given are not read (another transaction moves the head past it).
+    await chain.createReputation(factory, {});
+    expect(await chain.landedBatch(address, 1, args, applied.blockNumber + 1)).toMatchObject({ ours: false, seen: false });
     expect(await chain.ownsContract(address)).toBe(true);
   });
 
   test('error: landedBatch tells a batch landed by someone impersonating the owner from ours', async () => {
-    const { address } = await chain.createReputation(factory, {});
+    const { address, blockNumber } = await chain.createReputation(factory, {});
     const ours = registrations('victim', 2);
     await impersonateOwner(address, 1, FORGED_BATCH);
-    const landed = await chain.landedBatch(address, 1, ours);
+    const landed = await chain.landedBatch(address, 1, ours, blockNumber);
     expect(landed).toMatchObject({ ours: false, sender: owner, reason: expect.stringMatching(/its contents are not this tracker's batch 1$/) });
     // Our exact batch from the impersonated owner is ours in effect: same sender, target and calldata.
-    const { address: second } = await chain.createReputation(factory, {});
+    const { address: second, blockNumber: secondBlock } = await chain.createReputation(factory, {});
     await impersonateOwner(second, 1, ours);
-    expect(await chain.landedBatch(second, 1, ours)).toMatchObject({ ours: true });
-    expect(await chain.landedBatch(second, 2, ours)).toMatchObject({ ours: false, txHash: null, reason: expect.stringMatching(/no BatchApplied\(2\)/) });
+    expect(await chain.landedBatch(second, 1, ours, secondBlock)).toMatchObject({ ours: true });
+    expect(await chain.landedBatch(second, 2, ours, secondBlock)).toEqual({ ours: false, seen: false, reason: expect.stringMatching(/no BatchApplied\(2\) event/) });
   });
 
   test('error: ownsContract is false for a contract another account created', async () => {

@@ -28,8 +28,10 @@ import { RECEIPT_TIMEOUT_MS, ReceiptTimeoutError, TransactionRevertedError, Tran
 /**
  * What went wrong: `rpc_unavailable` (no answer: down, refused, timed out), `rpc_error` (the node
  * refused the request), `reverted` (a contract refused), `no_code` (no contract at an address),
- * `receipt_timeout`, `log_behind` (the contract has batches this tracker's log lacks), `diverged`
- * (a batch under one of this tracker's sequences was not sent by it, or not with its contents).
+ * `receipt_timeout`, `log_behind` (the contract has batches this tracker's log lacks),
+ * `events_behind` (the contract's state covers a batch whose event the node does not return yet:
+ * retried, never taken for a divergence), `diverged` (a batch under one of this tracker's
+ * sequences was not sent by it, or not with its contents).
  */
 export type ChainErrorCode =
   | 'rpc_unavailable'
@@ -38,6 +40,7 @@ export type ChainErrorCode =
   | 'no_code'
   | 'receipt_timeout'
   | 'log_behind'
+  | 'events_behind'
   | 'diverged';
 
 /** A custom error a contract reverted with, decoded. */
@@ -79,12 +82,14 @@ export interface AppliedBatch {
 /**
  * What a contract holds under one batch sequence, compared with the batch this tracker persisted
  * under it: `ours` when the transaction that applied it came from this tracker's account, to the
- * contract, with exactly this batch's calldata; otherwise why not (`txHash` and `sender` of the
- * transaction that did, when there is one).
+ * contract, with exactly this batch's calldata; otherwise, when the node shows that transaction
+ * (`seen`), why it is not ours. Unseen, the node returns no `BatchApplied(sequence)` event: its
+ * logs may lag its state (a load-balanced RPC, an indexer behind), which proves nothing either way.
  */
 export type LandedBatch =
   | { ours: true; txHash: Hash; blockNumber: number }
-  | { ours: false; txHash: Hash | null; sender: Address | null; reason: string };
+  | { ours: false; seen: true; txHash: Hash; sender: Address; reason: string }
+  | { ours: false; seen: false; reason: string };
 
 /** A user's record held by one Reputation contract itself (no referrer fallback). */
 export interface LocalRecord {
@@ -193,16 +198,18 @@ export class ReputationChain {
    * Checks that batch `sequence` of `contract` is the one this tracker sent with `args`: the
    * contract's `BatchApplied(sequence)` event leads to the transaction, whose sender, target and
    * calldata must be this tracker's. A sender alone proves nothing on a node where anyone can
-   * impersonate any account (Anvil's cheat methods), so the calldata is compared too.
+   * impersonate any account (Anvil's cheat methods), so the calldata is compared too. Events are
+   * read from `fromBlock` (the contract's creation block): a long chain is not scanned from
+   * genesis, and a provider limiting log ranges is asked for less.
    */
-  async landedBatch(contract: Address, sequence: number, args: BatchArgs): Promise<LandedBatch> {
+  async landedBatch(contract: Address, sequence: number, args: BatchArgs, fromBlock: number): Promise<LandedBatch> {
     const logs = await this.call(`BatchApplied(${sequence}) events`, () =>
       this.clients.publicClient.getContractEvents({
         address: contract,
         abi: reputationAbi,
         eventName: 'BatchApplied',
         args: { sequence: BigInt(sequence) },
-        fromBlock: 0n,
+        fromBlock: BigInt(fromBlock),
         toBlock: 'latest',
         strict: true,
       }),
@@ -210,12 +217,7 @@ export class ReputationChain {
     // The latest one set the contract's state (earlier ones only if its storage was rewritten).
     const log = logs.at(-1);
     if (log === undefined || log.transactionHash === null) {
-      return {
-        ours: false,
-        txHash: null,
-        sender: null,
-        reason: `the contract's lastSequence() covers batch ${sequence} but it emitted no BatchApplied(${sequence}): its storage was written directly`,
-      };
+      return { ours: false, seen: false, reason: `the node returns no BatchApplied(${sequence}) event of ${contract}` };
     }
     const hash = log.transactionHash;
     const tx = await this.call(`eth_getTransactionByHash(${hash})`, () => this.clients.publicClient.getTransaction({ hash }));
@@ -229,7 +231,7 @@ export class ReputationChain {
     if (!isAddressEqual(sender, this.account)) problems.push(`its sender ${sender} is not this tracker's account ${this.account}`);
     if (tx.to === null || !isAddressEqual(tx.to, contract)) problems.push(`it went to ${tx.to ?? 'no address'}, not to ${contract}`);
     if (tx.input !== calldata) problems.push(`its contents are not this tracker's batch ${sequence}`);
-    if (problems.length > 0) return { ours: false, txHash: hash, sender, reason: `tx ${hash}: ${problems.join('; ')}` };
+    if (problems.length > 0) return { ours: false, seen: true, txHash: hash, sender, reason: `tx ${hash}: ${problems.join('; ')}` };
     return { ours: true, txHash: hash, blockNumber: Number(log.blockNumber) };
   }
 

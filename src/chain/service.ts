@@ -60,8 +60,8 @@ export interface ChainStatusView {
 export interface DivergenceView {
   contract: string;
   sequence: number;
-  tx_hash: string | null;
-  sender: string | null;
+  tx_hash: string;
+  sender: string;
   reason: string;
   /** ISO time of the detection. */
   detected_at: string;
@@ -265,7 +265,7 @@ export class ChainService {
   private async createContract(factory: Address, referrer: Address | null) {
     const attestationHash = (await this.options.attestationHash?.()) ?? zeroHash;
     const created = await this.reputation.createReputation(factory, { referrer: referrer ?? zeroAddress, attestationHash });
-    this.outbox.setContract(created.address, referrer);
+    this.outbox.setContract(created.address, referrer, created.blockNumber);
     this.options.log?.(`created the reputation contract ${created.address} (tx ${created.txHash})`);
     return { contract: created.address, referrer, tx_hash: created.txHash, attestation_hash: attestationHash };
   }

@@ -3,12 +3,14 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Address, Hex } from 'viem';
 import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest';
 import { FORGED_BATCH, applyBatchAsImpersonated, fundedClients } from '../../fixtures/anvil.ts';
+import { startRpcProxy } from '../../fixtures/rpc-proxy.ts';
 import { waitFor } from '../../fixtures/wait.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { type BatchArgs, batchArgs } from './batch.ts';
 import { createChainClients } from './clients.ts';
 import { userKey } from './contracts.ts';
 import { type AppliedBatch, BadSequenceError, ChainError, type LandedBatch, ReputationChain } from './reputation.ts';
+import { ChainService } from './service.ts';
 import { ReputationSync, type SyncChain, type SyncOptions } from './sync.ts';
 
 const CONTRACT = '0x00000000000000000000000000000000000000c1' as Address;
@@ -28,6 +30,8 @@ class FakeChain implements SyncChain {
   pings = 0;
   /** lastSequence() reads still answered as before the latest batch (a node behind its peers). */
   staleReads = 0;
+  /** The node's logs lag its state: no BatchApplied event is returned while set. */
+  eventsBehind = false;
 
   constructor(...addresses: Address[]) {
     for (const address of addresses) this.deploy(address);
@@ -85,9 +89,9 @@ class FakeChain implements SyncChain {
     this.answer();
     const landed = this.contracts.get(address)!.applied.findLast((batch) => batch.sequence === sequence);
     const txHash = `0x${sequence.toString(16).padStart(64, 'f')}` as Hex;
-    if (landed === undefined) return { ours: false, txHash: null, sender: null, reason: 'no BatchApplied event' };
-    if (landed.sender !== US) return { ours: false, txHash, sender: landed.sender, reason: `sender ${landed.sender}` };
-    if (!isDeepStrictEqual(landed.args, args)) return { ours: false, txHash, sender: US, reason: 'other contents' };
+    if (landed === undefined || this.eventsBehind) return { ours: false, seen: false, reason: 'no BatchApplied event' };
+    if (landed.sender !== US) return { ours: false, seen: true, txHash, sender: landed.sender, reason: `sender ${landed.sender}` };
+    if (!isDeepStrictEqual(landed.args, args)) return { ours: false, seen: true, txHash, sender: US, reason: 'other contents' };
     return { ours: true, txHash, blockNumber: sequence };
   }
 
@@ -277,6 +281,25 @@ describe('ReputationSync', () => {
     expect(running.status().divergence).not.toBeNull();
   });
 
+  test('behavior: a landed batch the node does not show yet is no divergence: it stays unconfirmed until the node catches up', async () => {
+    const chain = new FakeChain(CONTRACT);
+    addUser();
+    addUser();
+    store.outbox.cutBatch(10);
+    // Applied before a crash: the store never heard back.
+    await chain.applyBatch(CONTRACT, 1, batchArgs(store.outbox.batchEntries(1)));
+    chain.attempts = 0;
+    chain.eventsBehind = true;
+    const running = startSync(chain);
+    await waitFor('the reading', () => running.status().lastError?.includes('is checked again'));
+    expect(running.status().divergence).toBeNull();
+    expect(store.outbox.state().confirmedSequence).toBe(0);
+    chain.eventsBehind = false;
+    await waitFor('the batch confirmed', settled);
+    expect(running.status().divergence).toBeNull();
+    expect(chain.attempts).toBe(0);
+  });
+
   test('error: on start, a batch the contract applied from another account is a divergence, not confirmed', async () => {
     const chain = new FakeChain(CONTRACT);
     addUser();
@@ -450,6 +473,65 @@ describe('ReputationSync', () => {
 });
 
 describe('ReputationSync on Anvil', () => {
+  test('behavior: a contract the tracker creates is read from its creation block, never from genesis', async () => {
+    const rpcUrl = inject('rpcUrl');
+    const proxy = await startRpcProxy(rpcUrl);
+    const { account, publicClient } = await fundedClients(rpcUrl);
+    const reputation = new ReputationChain(createChainClients(proxy.url, account));
+    const tuning = { batchDelayMs: 0, retryInitialMs: 5, retryMaxMs: 20, checkIntervalMs: 50 };
+    const service = new ChainService({ mode: 'external', rpcUrl: proxy.url, reputation, outbox: store.outbox, factory: inject('factoryAddress'), tuning });
+    try {
+      const { contract, tx_hash: txHash } = (await service.init(undefined)) as { contract: Address; tx_hash: Hex };
+      const created = Number((await publicClient.getTransactionReceipt({ hash: txHash })).blockNumber);
+      expect(store.outbox.state().contractBlock).toBe(created);
+      addUser();
+      addUser();
+      store.outbox.cutBatch(10);
+      // Sent before a crash: only its event can confirm it.
+      await reputation.applyBatch(contract, 1, batchArgs(store.outbox.batchEntries(1)));
+      service.start();
+      await waitFor('the batch confirmed', settled);
+      expect(proxy.getLogs.length).toBeGreaterThan(0);
+      expect(proxy.getLogs.map((filter) => Number(filter.fromBlock))).toEqual(proxy.getLogs.map(() => created));
+    } finally {
+      await service.close();
+      await proxy.close();
+    }
+  });
+
+  test('behavior: a node whose logs lag its state delays the confirmation of a landed batch, and no divergence is reported', async () => {
+    const rpcUrl = inject('rpcUrl');
+    const { account } = await fundedClients(rpcUrl);
+    const direct = new ReputationChain(createChainClients(rpcUrl, account));
+    const { address: contract } = await direct.createReputation(inject('factoryAddress'), {});
+    store.outbox.setContract(contract, null);
+    addUser();
+    addUser();
+    report(1, 2);
+    store.outbox.cutBatch(10);
+    // Sent before a crash: the contract applied it, the store never heard back.
+    const applied = await direct.applyBatch(contract, 1, batchArgs(store.outbox.batchEntries(1)));
+    const proxy = await startRpcProxy(rpcUrl);
+    try {
+      proxy.logsBehind = true;
+      const lines: string[] = [];
+      const running = startSync(new ReputationChain(createChainClients(proxy.url, account)), { log: (line) => lines.push(line) });
+      await waitFor('the lagging reading', () => running.status().lastError?.includes('is checked again'));
+      expect(running.status().divergence).toBeNull();
+      expect(running.status().lastError).toMatch(/has applied batch 1, but the node returns no BatchApplied\(1\) event/);
+      expect(lines.some((line) => line.includes('DIVERGENCE'))).toBe(false);
+      expect(store.outbox.state().confirmedSequence).toBe(0);
+      proxy.logsBehind = false;
+      await waitFor('the batch confirmed', settled);
+      expect(running.status().divergence).toBeNull();
+      expect(store.outbox.batch(1)).toMatchObject({ txHash: applied.txHash, blockNumber: applied.blockNumber });
+    } finally {
+      await sync?.stop();
+      sync = undefined;
+      await proxy.close();
+    }
+  });
+
   test('error: a batch landed under our next sequence by someone impersonating the owner is not confirmed, and the divergence is reported', async () => {
     const rpcUrl = inject('rpcUrl');
     const { account } = await fundedClients(rpcUrl);

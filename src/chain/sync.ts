@@ -9,7 +9,9 @@
  * landed reverts `BadSequence` and is confirmed instead; a chain that lost batches (lastSequence
  * below our confirmed one) gets them again from the persisted log. A batch is only ever confirmed
  * by its own receipt or after checking that what the contract applied under its sequence is ours
- * (sender and contents): anything else is a divergence, shown in the status, never confirmed.
+ * (sender and contents): a transaction that is not ours is a divergence, shown in the status,
+ * never confirmed. A node that does not show the transaction yet (its logs behind its state) is
+ * neither: the batch stays unconfirmed and is checked again after the backoff.
  * @module
  */
 import type { Address, Hash } from 'viem';
@@ -29,8 +31,8 @@ export interface SyncChain {
   hasCode(address: Address): Promise<boolean>;
   lastSequence(contract: Address): Promise<number>;
   applyBatch(contract: Address, sequence: number, args: BatchArgs): Promise<AppliedBatch>;
-  /** What `contract` applied under `sequence`, compared with `args` (see {@link ReputationChain.landedBatch}). */
-  landedBatch(contract: Address, sequence: number, args: BatchArgs): Promise<LandedBatch>;
+  /** What `contract` applied under `sequence`, compared with `args`, from its events since `fromBlock` (see {@link ReputationChain.landedBatch}). */
+  landedBatch(contract: Address, sequence: number, args: BatchArgs, fromBlock: number): Promise<LandedBatch>;
   /** Whether the sync's account owns `contract`. */
   ownsContract(contract: Address): Promise<boolean>;
 }
@@ -67,9 +69,9 @@ export interface SyncOptions extends SyncTuning {
 export interface Divergence {
   contract: Address;
   sequence: number;
-  /** The transaction that applied it, when the contract emitted its event. */
-  txHash: Hash | null;
-  sender: Address | null;
+  /** The transaction that applied it. */
+  txHash: Hash;
+  sender: Address;
   reason: string;
   /** Unix milliseconds of the first detection. */
   detectedAt: number;
@@ -276,14 +278,28 @@ export class ReputationSync {
 
   /**
    * Confirms batch `sequence`, which the contract says it applied without our receipt to prove it,
-   * once its transaction is found to be ours; otherwise records the divergence and throws.
+   * once its transaction is found to be ours; throws when the node does not show it yet (retried),
+   * and records the divergence and throws when it is someone else's.
    */
   private async confirmLanded(contract: Address, sequence: number): Promise<void> {
-    const landed = await this.chain.landedBatch(contract, sequence, batchArgs(this.outbox.batchEntries(sequence)));
+    // A contract recorded without its creation block (before schema 5) is read from genesis.
+    const state = this.outbox.state();
+    const fromBlock = state.contract === contract ? (state.contractBlock ?? 0) : 0;
+    const landed = await this.chain.landedBatch(contract, sequence, batchArgs(this.outbox.batchEntries(sequence)), fromBlock);
     if (this.stopped) return;
     if (landed.ours) {
       this.outbox.confirmBatch(sequence, { txHash: landed.txHash, blockNumber: landed.blockNumber });
       return;
+    }
+    if (!landed.seen) {
+      // A reading, not a finding: the node's state is ahead of the logs it serves, or the
+      // contract's storage was written directly, and no single reading tells which.
+      throw new ChainError(
+        'events_behind',
+        `contract ${contract} has applied batch ${sequence}, but ${landed.reason} yet: this tracker's batch ${sequence} ` +
+          'stays unconfirmed and is checked again (a node whose logs are behind its state catches up; ' +
+          'if the event never appears, the contract\'s storage was written directly)',
+      );
     }
     const known = this.currentDivergence();
     if (known?.contract !== contract || known.sequence !== sequence) {

@@ -6,6 +6,8 @@ import { getBackend } from './backend.ts';
 import { keyPairFromSeed } from './keys.ts';
 import { VerifyPool } from './pool.ts';
 import { type Receipt, aggregateReceipts, signReceipt } from './receipt.ts';
+import { checkReportBytes } from './report-check.ts';
+import { encodeReport } from './report-codec.ts';
 
 const blst = getBackend('blst');
 const sender = keyPairFromSeed(blst, 'pool-sender');
@@ -65,6 +67,26 @@ describe('VerifyPool', () => {
     expect(await pool.verify(sender.publicKey, message, blst.sign(sender.secretKey, message))).toBe(true);
     expect(await pool.verify(sender.publicKey, Uint8Array.of(1, 2), blst.sign(sender.secretKey, message))).toBe(false);
     expect(await pool.verify(new Uint8Array(48), message, new Uint8Array(96))).toBe(false);
+  });
+
+  test('behavior: checks a report body on a worker, as the inline check does', async () => {
+    const text = encodeReport(receipts, aggregate);
+    const window = { oldestEpoch: 90, current: 100 };
+    const inline = checkReportBytes(Buffer.from(text), window);
+    expect(await pool.checkReport(Buffer.from(text), window)).toEqual(inline);
+    expect(await pool.checkReport(Buffer.from('{"receipts":'), window)).toEqual({ refused: { error: 'bad_json', reason: 'body is not valid JSON' } });
+  });
+
+  test('behavior: a body that is a whole ArrayBuffer moves to the worker; a view into a shared one is copied', async () => {
+    const window = { oldestEpoch: 90, current: 100 };
+    const whole = new TextEncoder().encode(encodeReport(receipts.slice(0, 2)));
+    await pool.checkReport(whole, window);
+    expect(whole.byteLength).toBe(0);
+    // Buffer.from of a short string is a view into Node's shared pool, which must stay usable.
+    const pooled = Buffer.from('{"receipts":[]}');
+    expect(pooled.byteLength).toBeLessThan(pooled.buffer.byteLength);
+    await pool.checkReport(pooled, window);
+    expect(pooled.toString()).toBe('{"receipts":[]}');
   });
 
   test('error: invalid input resolves to false, and a closed pool rejects', async () => {

@@ -3,6 +3,7 @@ import { WorkerPool } from '../workers/pool.ts';
 import type { BackendName } from './bls.ts';
 import { getBackend } from './backend.ts';
 import { type Receipt, type ReceiptFields, receiptMessage } from './receipt.ts';
+import type { ReportCheck, ReportWindow } from './report-check.ts';
 
 /** A verification job sent to a worker. */
 export interface VerifyTask {
@@ -13,6 +14,17 @@ export interface VerifyTask {
   /** One aggregate signature, or one signature per message. */
   signatures: Uint8Array[];
 }
+
+/** A report body to check on a worker (`report-check.ts`). */
+export interface ReportCheckTask {
+  kind: 'report';
+  body: Uint8Array;
+  window: ReportWindow;
+}
+
+/** A job of the verify workers and its answer. */
+export type VerifyJob = VerifyTask | ReportCheckTask;
+export type VerifyResult = boolean | boolean[] | ReportCheck;
 
 /** Options of a {@link VerifyPool}. */
 export interface VerifyPoolOptions {
@@ -29,7 +41,7 @@ export interface VerifyPoolOptions {
 export class VerifyPool {
   readonly size: number;
   readonly backend: BackendName;
-  private readonly workers: WorkerPool<VerifyTask, boolean | boolean[]>;
+  private readonly workers: WorkerPool<VerifyJob, VerifyResult>;
 
   constructor(options: VerifyPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism());
@@ -77,6 +89,18 @@ export class VerifyPool {
     return (await Promise.all(parts)).flat();
   }
 
+  /**
+   * The checks of a report body that need neither the store nor a signature, and its receipt
+   * ids (`report-check.ts`), on a worker: for 1,024 receipts they take about 15 ms. A body that
+   * is a whole ArrayBuffer moves to the worker (it is detached here) instead of being copied:
+   * kept here while it waits for a worker, it would outlive young-generation collections and be
+   * freed only by full GC pauses of this thread.
+   */
+  async checkReport(body: Uint8Array, window: ReportWindow): Promise<ReportCheck> {
+    const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+    return (await this.workers.run({ kind: 'report', body, window }, whole ? [body.buffer] : [])) as ReportCheck;
+  }
+
   /** Lets verifications in flight finish, then stops the workers; later calls reject. */
   close(): Promise<void> {
     return this.workers.close();
@@ -101,7 +125,7 @@ export class VerifyPool {
     return encoded.map((message) => (message === undefined ? false : results[next++]!));
   }
 
-  private run(task: Omit<VerifyTask, 'backend'>): Promise<boolean | boolean[]> {
-    return this.workers.run({ ...task, backend: this.backend });
+  private async run(task: Omit<VerifyTask, 'backend'>): Promise<boolean | boolean[]> {
+    return (await this.workers.run({ ...task, backend: this.backend })) as boolean | boolean[];
   }
 }

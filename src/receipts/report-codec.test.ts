@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { getBackend } from './backend.ts';
 import { keyPairFromSeed } from './keys.ts';
-import { type Receipt, aggregateReceipts, currentEpoch, receiptFromJson, signReceipt } from './receipt.ts';
+import { type Receipt, type ReceiptFields, aggregateReceipts, currentEpoch, receiptFromJson, signReceipt } from './receipt.ts';
 import { encodeReport } from './report-codec.ts';
 
 const backend = getBackend('blst');

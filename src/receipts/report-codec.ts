@@ -1,7 +1,7 @@
 /**
  * The body of `POST /report`, the one place it is built: receipts in their JSON form and the
- * aggregate of their signatures. The tracker parses it in `src/tracker/report.ts`, where each
- * refusal needs its own status, code and receipt index, so decoding stays there.
+ * aggregate of their signatures. The tracker parses it with `report-check.ts`, whose refusals
+ * name their code and receipt index.
  * @module
  */
 import { bytesToHex } from '@noble/hashes/utils';

@@ -1,11 +1,12 @@
-// Runs BLS verification for a VerifyPool on its own thread, so the tracker's event loop keeps
-// serving announces while a large report is checked.
+// Runs BLS verification and report checks for a VerifyPool on its own thread, so the tracker's
+// event loop keeps serving announces while a large report is parsed and verified.
 import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { getBackend } from './backend.ts';
 import { serveJobs } from '../workers/serve.ts';
-import type { VerifyTask } from './pool.ts';
+import type { VerifyJob, VerifyResult } from './pool.ts';
+import { checkReportBytes } from './report-check.ts';
 
 // Verification is the tracker's background work. On Linux this thread (and blst's pool threads,
 // which it starts and which inherit its policy) runs SCHED_IDLE: only on CPU time no other
@@ -36,7 +37,8 @@ function lowerPriority(): void {
   }
 }
 
-serveJobs<VerifyTask, boolean | boolean[]>((task) => {
+serveJobs<VerifyJob, VerifyResult>((task) => {
+  if (task.kind === 'report') return checkReportBytes(task.body, task.window);
   const backend = getBackend(task.backend);
   if (task.kind === 'aggregate') return backend.aggregateVerify(task.publicKeys, task.messages, task.signatures[0]!);
   if (task.kind === 'pop') return backend.popVerify(task.publicKeys[0]!, task.signatures[0]!);

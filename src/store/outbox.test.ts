@@ -96,6 +96,18 @@ describe('outbox', () => {
     expect(store.outbox.nextUnconfirmed()).toBe(1);
   });
 
+  test('behavior: a contract is recorded with the block it was created in, kept per contract', () => {
+    const [first, second] = ['0x1111111111111111111111111111111111111111', '0x2222222222222222222222222222222222222222'];
+    expect(store.outbox.state().contractBlock).toBeNull();
+    store.outbox.setContract(first, null, 42);
+    expect(store.outbox.state()).toMatchObject({ contract: first, contractBlock: 42 });
+    // Recorded without one (as before schema 5): none is known.
+    store.outbox.setContract(second, null);
+    expect(store.outbox.state()).toMatchObject({ contract: second, contractBlock: null });
+    store.outbox.setContract(first, null);
+    expect(store.outbox.state().contractBlock).toBe(42);
+  });
+
   test('behavior: a migrated user registers with the migrated totals and no registration entry', () => {
     store.outbox.beginMigration('dave', '0xc0');
     expect(() => store.createUser({ userId: 'dave', publicKey: key(4) })).toThrow(DuplicateUserError);

@@ -39,6 +39,7 @@ interface StateRow {
   contract: string | null;
   referrer: string | null;
   confirmed_sequence: number;
+  created_block: number | null;
 }
 
 /** A finished migration as registration needs it. */
@@ -87,6 +88,7 @@ export class SqliteOutbox implements Outbox {
   private readonly updateConfirmed;
   private readonly updateFactory;
   private readonly updateContract;
+  private readonly recordContractBlock;
   private readonly countUnconfirmedEntries;
   private readonly countUnconfirmedBatches;
   private readonly selectMigration;
@@ -136,12 +138,16 @@ export class SqliteOutbox implements Outbox {
     );
     this.moveFigures = db.prepare<{ sign: number; from: number; to: number }>(MOVE_CHAIN_FIGURES);
     this.selectState = db.prepare<[], StateRow>(
-      'SELECT factory, contract, referrer, confirmed_sequence FROM chain_state WHERE id = 1',
+      `SELECT s.factory, s.contract, s.referrer, s.confirmed_sequence, c.created_block
+       FROM chain_state s LEFT JOIN chain_contracts c ON c.contract = s.contract WHERE s.id = 1`,
     );
     this.updateConfirmed = db.prepare<[number]>('UPDATE chain_state SET confirmed_sequence = ? WHERE id = 1');
     this.updateFactory = db.prepare<[string]>('UPDATE chain_state SET factory = ? WHERE id = 1');
     this.updateContract = db.prepare<[string, string | null]>(
       'UPDATE chain_state SET contract = ?, referrer = ? WHERE id = 1',
+    );
+    this.recordContractBlock = db.prepare<[string, number]>(
+      'INSERT OR REPLACE INTO chain_contracts (contract, created_block) VALUES (?, ?)',
     );
     this.countUnconfirmedEntries = db
       .prepare<[number], number>('SELECT count(*) FROM chain_outbox WHERE sequence IS NULL OR sequence > ?')
@@ -189,9 +195,10 @@ export class SqliteOutbox implements Outbox {
       this.updateConfirmed.run(sequence);
       return confirmed - sequence;
     });
-    this.contractTransaction = db.transaction((contract: string, referrer: string | null) => {
+    this.contractTransaction = db.transaction((contract: string, referrer: string | null, createdBlock: number | undefined) => {
       this.rewindTransaction(0);
       this.updateContract.run(contract, referrer);
+      if (createdBlock !== undefined) this.recordContractBlock.run(contract, createdBlock);
     });
     this.beginMigrationTransaction = db.transaction((userId: string, contract: string) => {
       const migration = this.selectMigration.get(userId);
@@ -266,6 +273,7 @@ export class SqliteOutbox implements Outbox {
       factory: row.factory,
       contract: row.contract,
       referrer: row.referrer,
+      contractBlock: row.created_block,
       confirmedSequence: row.confirmed_sequence,
       lastSequence: this.selectLastSequence.get()!,
     };
@@ -275,8 +283,8 @@ export class SqliteOutbox implements Outbox {
     this.updateFactory.run(factory);
   }
 
-  setContract(contract: string, referrer: string | null): void {
-    this.contractTransaction.immediate(contract, referrer);
+  setContract(contract: string, referrer: string | null, createdBlock?: number): void {
+    this.contractTransaction.immediate(contract, referrer, createdBlock);
   }
 
   stats(): OutboxStats {

@@ -105,6 +105,15 @@ export const MIGRATIONS: readonly string[] = [
     CHECK ((used_at IS NULL) = (used_by IS NULL))
   );
   `,
+  // 5: the block each contract this tracker created was created in, so the sync reads a
+  // contract's events from there rather than from genesis. A contract recorded before this
+  // version has no row (its events are read from genesis). IF NOT EXISTS: as for the invites.
+  `
+  CREATE TABLE IF NOT EXISTS chain_contracts (
+    contract      TEXT    PRIMARY KEY,
+    created_block INTEGER NOT NULL CHECK (created_block >= 0)
+  );
+  `,
 ];
 
 /** Schema version this code writes and reads. */

@@ -214,6 +214,8 @@ export interface ChainState {
   factory: string | null;
   contract: string | null;
   referrer: string | null;
+  /** The block `contract` was created in; null when not recorded (a contract recorded before schema 5). */
+  contractBlock: number | null;
   /** Highest batch sequence the chain has confirmed (0: none). */
   confirmedSequence: number;
   /** Highest batch sequence cut (0: none). */
@@ -271,8 +273,11 @@ export interface Outbox {
   state(): ChainState;
   /** Records the factory that creates this tracker's contract. */
   setFactory(factory: string): void;
-  /** Records a new contract; every batch is un-confirmed, to be applied to it from sequence 1. */
-  setContract(contract: string, referrer: string | null): void;
+  /**
+   * Records a new contract, and the block it was created in when given; every batch is
+   * un-confirmed, to be applied to it from sequence 1.
+   */
+  setContract(contract: string, referrer: string | null, createdBlock?: number): void;
   /** Counters for status pages. */
   stats(): OutboxStats;
   /**

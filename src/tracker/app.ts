@@ -21,7 +21,7 @@ import { RequestCounter, type Sample, metricsRoutes } from './metrics.ts';
 import { inviteRoutes } from './invites.ts';
 import { registerRoutes } from './register.ts';
 import { RegistrationLimit } from './registration-limit.ts';
-import { type Reporter, createReporter, reportRoutes } from './report.ts';
+import { type ReportParser, type Reporter, createReporter, reportRoutes } from './report.ts';
 import { scrapeRoutes } from './scrape.ts';
 import { Swarms } from './swarm.ts';
 import { swarmLimitSamples } from './swarm-metrics.ts';
@@ -43,6 +43,8 @@ export interface CreateAppOptions {
     pool: VerifyPool;
     /** Where verified reports are committed; default: inline on the store's connection. */
     committer?: ReportCommitter;
+    /** Where report bodies are parsed and checked; default: inline, on the event loop. */
+    parser?: ReportParser;
     /** Unix milliseconds of start-up, for `/health`. */
     startedAt: number;
     /** The chain the store's outbox feeds; the chain routes say "disabled" without it. */

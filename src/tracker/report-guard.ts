@@ -80,3 +80,43 @@ export function addressKey(address: string | undefined): string {
   const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
   return `${groups.slice(0, 4).map((group) => (Number.parseInt(group, 16) || 0).toString(16)).join(':')}::/64`;
 }
+
+/** Which bound {@link PendingBytes.take} refused: the key's, or the total's. */
+export type PendingRefusal = 'key' | 'total';
+
+/**
+ * Bytes held by work under way (bodies waiting for a worker), bounded per key and in total. A
+ * key holding nothing always gets one piece of work, however large, so no body is refused forever.
+ */
+export class PendingBytes {
+  private readonly byKey = new Map<string, number>();
+  private held = 0;
+
+  constructor(
+    readonly perKey: number,
+    readonly total: number,
+  ) {}
+
+  /** All bytes held now. */
+  get size(): number {
+    return this.held;
+  }
+
+  /** Holds `bytes` for `key`, or says which bound refuses them (nothing held then). */
+  take(key: string, bytes: number): PendingRefusal | undefined {
+    const mine = this.byKey.get(key) ?? 0;
+    if (mine > 0 && mine + bytes > this.perKey) return 'key';
+    if (this.held > 0 && this.held + bytes > this.total) return 'total';
+    this.byKey.set(key, mine + bytes);
+    this.held += bytes;
+    return undefined;
+  }
+
+  /** Lets go of `bytes` that `key` held. */
+  release(key: string, bytes: number): void {
+    const left = (this.byKey.get(key) ?? 0) - bytes;
+    if (left > 0) this.byKey.set(key, left);
+    else this.byKey.delete(key);
+    this.held -= bytes;
+  }
+}

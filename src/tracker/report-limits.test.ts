@@ -16,11 +16,13 @@ import {
   signReceipt,
   VerifyPool,
 } from '../receipts/index.ts';
+import { checkReportBytes } from '../receipts/report-check.ts';
 import { encodeReport } from '../receipts/report-codec.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createApp } from './app.ts';
 import { type TrackerConfig, resolveConfig } from './config.ts';
 import { withFastPath } from './fast-path.ts';
+import { MAX_PARSE_PENDING, MAX_PARSE_PENDING_PER_ADDRESS, type ReportParser } from './report.ts';
 import { addressKey } from './report-guard.ts';
 
 const bls = getBackend('blst');
@@ -44,6 +46,7 @@ async function start(options: {
   config?: Partial<TrackerConfig>;
   dataDir?: string;
   pool?: Pick<VerifyPool, 'verifyAggregate' | 'size'>;
+  parser?: ReportParser;
   clock?: () => number;
 }): Promise<Tracker> {
   const store = openStore({ dataDir: options.dataDir ?? ':memory:' });
@@ -52,7 +55,7 @@ async function start(options: {
   });
   const real = options.pool === undefined ? new VerifyPool({ size: 1, backend: 'blst' }) : undefined;
   const pool = (options.pool ?? real) as VerifyPool;
-  const tracker = createApp({ config: resolveConfig(options.config), clock: options.clock, pbts: { store, pool, startedAt: 0 } });
+  const tracker = createApp({ config: resolveConfig(options.config), clock: options.clock, pbts: { store, pool, parser: options.parser, startedAt: 0 } });
   const server: Server = createServer(withFastPath(tracker, getRequestListener(tracker.app.fetch)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const handle = {
@@ -153,6 +156,45 @@ describe('report limits', () => {
     expect(await metric(tracker.url, 'pbts_report_refused_unparsed_total')).toBe(3);
   });
 
+  test('error: bodies waiting for the parser are bounded per address and in total; over a bound a report is refused busy, not queued', async () => {
+    const waiting: (() => void)[] = [];
+    const parser: ReportParser = (body, window) =>
+      new Promise((resolve) => {
+        const check = checkReportBytes(body, window);
+        waiting.push(() => resolve(check));
+      });
+    const tracker = await start({ pool: { size: 1, verifyAggregate: async () => true }, parser });
+    const size = 1000 * KiB;
+    // Distinct bodies (no cache answers them) of exactly `size` bytes, refused bad_request once parsed.
+    const body = (n: number) => {
+      const head = `{"n":${n},"padding":"`;
+      return `${head}${'x'.repeat(size - head.length - 2)}"}`;
+    };
+    const perAddress = Math.floor(MAX_PARSE_PENDING_PER_ADDRESS / size);
+    const total = Math.floor(MAX_PARSE_PENDING / size);
+    const held = Array.from({ length: perAddress }, (_, n) => post(tracker.url, body(n), '127.0.0.2'));
+    await vi.waitFor(() => expect(waiting).toHaveLength(perAddress), { timeout: 5000, interval: 5 });
+    const overAddress = await post(tracker.url, body(100), '127.0.0.2');
+    expect(overAddress).toMatchObject({ status: 503, json: { error: 'busy' } });
+    expect(overAddress.json.reason).toContain('waiting to be parsed');
+    // One body from each of other addresses up to the total: then the next address is refused too.
+    for (let n = perAddress; n < total; n++) held.push(post(tracker.url, body(n), `127.0.1.${n}`));
+    await vi.waitFor(() => expect(waiting).toHaveLength(total), { timeout: 10_000, interval: 5 });
+    expect(await metric(tracker.url, 'pbts_report_parse_pending_bytes')).toBe(total * size);
+    const overTotal = await post(tracker.url, body(200), '127.0.2.1');
+    expect(overTotal).toMatchObject({ status: 503, json: { error: 'busy', reason: 'the report parsers are saturated; retry later' } });
+    for (const answer of waiting.splice(0)) answer();
+    for (const answer of await Promise.all(held)) expect(answer).toMatchObject({ status: 400, json: { error: 'bad_request' } });
+    // Answered, the bytes are let go: the same address is parsed again.
+    const again = post(tracker.url, body(300), '127.0.0.2');
+    await vi.waitFor(() => expect(waiting).toHaveLength(1), { timeout: 5000, interval: 5 });
+    waiting.pop()!();
+    expect((await again).status).toBe(400);
+    expect(await metric(tracker.url, 'pbts_report_busy_parse_address_total')).toBe(1);
+    expect(await metric(tracker.url, 'pbts_report_busy_parse_full_total')).toBe(1);
+    expect(await metric(tracker.url, 'pbts_report_parse_pending_bytes')).toBe(0);
+  });
+
   test('error: an address over its report byte budget is refused busy before its body is read, other addresses are not', async () => {
     const frozen = Date.now() / 1000;
     const tracker = await start({ config: { reportBytesPerSecond: 1024 * KiB }, pool: { size: 1, verifyAggregate: async () => true }, clock: () => frozen });
@@ -210,6 +252,18 @@ describe('report limits', () => {
     expect((await first).status).toBe(200);
     expect((await other).status).toBe(200);
     expect(await metric(tracker.url, 'pbts_report_busy_address_total')).toBe(1);
+  });
+
+  test('behavior: a report waiting for its verification holds no parse bytes', async () => {
+    let finish: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    const parser: ReportParser = async (body, window) => checkReportBytes(body, window);
+    const tracker = await start({ pool: { size: 1, verifyAggregate: async () => (await gate, true) }, parser });
+    const verifying = post(tracker.url, encodeReport(unsigned(300), new Uint8Array(96)), '127.0.0.2');
+    await vi.waitFor(async () => expect(await metric(tracker.url, 'pbts_report_verify_running')).toBe(1), { timeout: 5000, interval: 10 });
+    expect(await metric(tracker.url, 'pbts_report_parse_pending_bytes')).toBe(0);
+    finish();
+    expect((await verifying).status).toBe(200);
   });
 });
 

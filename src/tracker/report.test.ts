@@ -7,6 +7,7 @@ import {
   getBackend,
   keyPairFromSeed,
   type Receipt,
+  type ReceiptFields,
   type ReceiptJson,
   receiptId,
   receiptToJson,
@@ -38,7 +39,8 @@ interface ReceiptOptions {
   epoch?: number;
 }
 
-describe('POST /report', () => {
+// Every case both ways: parsed inline, and on a verify worker as the running tracker does.
+describe.each(['inline', 'worker'] as const)('POST /report (%s parse)', (parse) => {
   let pool: VerifyPool;
   let store: Store;
   let app: Hono;
@@ -53,7 +55,8 @@ describe('POST /report', () => {
     clock = START;
     store = openStore({ dataDir: ':memory:' });
     NAMES.forEach((userId, i) => store.createUser({ userId, publicKey: pk(i), uploaded: INITIAL }));
-    app = new Hono().route('/', reportRoutes(createReporter({ store, config, pool, now: () => clock })));
+    const parser = parse === 'worker' ? pool.checkReport.bind(pool) : undefined;
+    app = new Hono().route('/', reportRoutes(createReporter({ store, config, pool, parser, now: () => clock })));
   });
   afterEach(() => store.close());
 
@@ -150,8 +153,8 @@ describe('POST /report', () => {
   test('behavior: the client\'s encodeReport body is read as the same receipts and aggregate', async () => {
     const receipts = [receipt({ receiver: 1, pieceIndex: 0 }), receipt({ receiver: 2, pieceIndex: 1 })];
     const aggregate = aggregateReceipts(backend, receipts);
-    let seen: { receipts: readonly Receipt[]; signature: Uint8Array } | undefined;
-    const verifyAggregate = async (parsed: readonly Receipt[], signature: Uint8Array) => {
+    let seen: { receipts: readonly ReceiptFields[]; signature: Uint8Array } | undefined;
+    const verifyAggregate = async (parsed: readonly ReceiptFields[], signature: Uint8Array) => {
       seen = { receipts: parsed, signature };
       return true;
     };
@@ -159,8 +162,10 @@ describe('POST /report', () => {
     // As the server's fast path hands it the body: parsed once with JSON.parse.
     const answer = await report(JSON.parse(encodeReport(receipts, aggregate)));
     expect(answer).toMatchObject({ status: 200, body: { accepted: 2, credited_bytes: 32 * KiB } });
-    // As JSON: the helper's piece hashes are Buffers, the parser's plain Uint8Arrays.
-    expect(seen!.receipts.map(receiptToJson)).toEqual(receipts.map(receiptToJson));
+    // The verifier needs the signed fields and the aggregate, not each receipt's own signature.
+    // As JSON (the helper's piece hashes are Buffers, the parser's plain Uint8Arrays), less the signature.
+    const signed = (fields: ReceiptFields) => ({ ...receiptToJson({ ...fields, signature: new Uint8Array(96) }), signature: undefined });
+    expect(seen!.receipts.map(signed)).toEqual(receipts.map(signed));
     expect(hex(seen!.signature)).toBe(hex(aggregate));
   });
 
@@ -208,6 +213,24 @@ describe('POST /report', () => {
   test('error: unregistered sender or receiver', async () => {
     await expectRefused(body([receipt({ sender: 9, receiver: 1 })]), 422, 'unknown_key');
     await expectRefused(body([receipt(), receipt({ receiver: 9, pieceIndex: 1 })]), 422, 'unknown_key', 1);
+  });
+
+  test('error: the first refusal in receipt order wins, whether the store or the body refuses it', async () => {
+    const refusal = async (receipts: Receipt[]) => (await post(body(receipts))).json();
+    const r = receipt();
+    expect(await refusal([r, receipt({ receiver: 9, pieceIndex: 1 }), r])).toEqual({
+      error: 'unknown_key', reason: 'receipt 1: the receiver key is not registered', index: 1,
+    });
+    expect(await refusal([r, r, receipt({ receiver: 9, pieceIndex: 1 })])).toEqual({
+      error: 'duplicate_receipt', reason: 'receipt 1: duplicate receipt in report', index: 1,
+    });
+    expect(await refusal([receipt({ receiver: 0 }), receipt({ receiver: 9, pieceIndex: 1 })])).toEqual({
+      error: 'self_receipt', reason: 'receipt 0: the receiver is the sender', index: 0,
+    });
+    expect(await refusal([receipt({ receiver: 9 }), receipt({ receiver: 0, pieceIndex: 1 })])).toEqual({
+      error: 'unknown_key', reason: 'receipt 0: the receiver key is not registered', index: 0,
+    });
+    expect(await refusal([receipt({ sender: 9, receiver: 9 })])).toEqual({ error: 'unknown_key', reason: 'the sender key is not registered' });
   });
 
   test('error: receipts from several senders, or not from sender_pk', async () => {

@@ -1,15 +1,16 @@
 /**
  * `POST /report`: an uploader hands in receipts signed by its downloaders with one aggregate
- * signature; the tracker checks them cheaply, verifies the aggregate once off the event loop,
- * then spends the ids and moves the bytes in one transaction. All or nothing.
+ * signature; the tracker parses and checks the body off the event loop (`report-check.ts`, on a
+ * verify worker), looks up its keys and spent ids, verifies the aggregate once off the event
+ * loop, then spends the ids and moves the bytes in one transaction. All or nothing.
  *
  * Defences against a client that makes the tracker work for nothing (report-guard.ts,
  * report-queue.ts): a per-address byte budget checked before the body is read; refused bodies
- * remembered by digest and refused again before they are parsed; failed verifications
- * remembered by what was verified and never run twice; verifications queued fairly between
- * addresses and senders, small reports first, with the work pending per address and per sender
- * bounded; and the store's spent-id horizon, below which no receipt is accepted whatever the
- * window.
+ * remembered by digest and refused again before they are parsed; the body bytes waiting for the
+ * parser bounded per address and in total; failed verifications remembered by what was verified
+ * and never run twice; verifications queued fairly between addresses and senders, small reports
+ * first, with the work pending per address and per sender bounded; and the store's spent-id
+ * horizon, below which no receipt is accepted whatever the window.
  * @module
  */
 import { createHash } from 'node:crypto';
@@ -17,17 +18,20 @@ import { availableParallelism } from 'node:os';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { currentEpoch, type VerifyPool } from '../receipts/index.ts';
 import {
-  currentEpoch,
-  parseHex,
-  PUBLIC_KEY_LENGTH,
-  type Receipt,
-  ReceiptFormatError,
-  receiptFromJson,
-  receiptId,
-  SIGNATURE_LENGTH,
-  type VerifyPool,
-} from '../receipts/index.ts';
+  type CheckedReport,
+  type PackedReceipts,
+  type ReportCheck,
+  type ReportFault,
+  type ReportRefusal,
+  type ReportWindow,
+  checkReportBytes,
+  MAX_RECEIPTS_PER_REPORT,
+  checkReportJson,
+  packedFields,
+  packedId,
+} from '../receipts/report-check.ts';
 import {
   AlreadySpentError,
   ExpiredReceiptError,
@@ -40,7 +44,7 @@ import {
 import { type TrackerConfig, defaultConfig } from './config.ts';
 import type { Sample } from './metrics.ts';
 import { type Incoming, type TrackerEnv, incomingAddress, incomingOf, proxyTrust } from './query.ts';
-import { BoundedCache, ByteBudget, addressKey } from './report-guard.ts';
+import { BoundedCache, ByteBudget, PendingBytes, addressKey } from './report-guard.ts';
 import { FairVerifyQueue, type QueueRefusal } from './report-queue.ts';
 import { userView } from './users.ts';
 
@@ -55,19 +59,27 @@ export interface ReportDeps {
   pool: Pick<VerifyPool, 'verifyAggregate'> & Partial<Pick<VerifyPool, 'size'>>;
   /** Where verified reports are committed and old spent ids forgotten; default: inline on the store's connection. */
   committer?: Pick<ReportCommitter, 'commit' | 'collect'>;
+  /** Where report bodies are parsed and checked (`VerifyPool.checkReport`); default: inline, on the event loop. */
+  parser?: ReportParser;
   /** Clock in unix milliseconds; default `Date.now`. */
   now?: () => number;
 }
 
-/** Most receipts one report may carry (about 700 KB of JSON). */
-export const MAX_RECEIPTS_PER_REPORT = 1024;
+export { MAX_RECEIPTS_PER_REPORT } from '../receipts/report-check.ts';
 /** Largest accepted report body. */
 export const MAX_REPORT_BYTES = 1024 * 1024;
+
+/** Checks a report body as received against the epoch window (`report-check.ts`). */
+export type ReportParser = (body: Uint8Array, window: ReportWindow) => Promise<ReportCheck>;
 
 /** Receipts waiting for or in verification over all clients, whatever the per-client limits. */
 export const MAX_PENDING_RECEIPTS = 65_536;
 /** The byte budget's burst is at least this (two full reports). */
 const MIN_BURST_BYTES = 2 * 1024 * 1024;
+/** Body bytes one address may have waiting for the parser (two full reports: an honest client sends one at a time). */
+export const MAX_PARSE_PENDING_PER_ADDRESS = 2 * MAX_REPORT_BYTES;
+/** Body bytes waiting for the parser over all clients: what queued bodies may hold of memory. */
+export const MAX_PARSE_PENDING = 32 * MAX_REPORT_BYTES;
 
 /** The limits a reporter enforces, as set at its creation (none changes at run time); `GET /config` shows them. */
 export interface ReportLimits {
@@ -122,7 +134,7 @@ export interface ReportAnswer {
 export interface Reporter {
   /** Answers a parsed JSON body (no byte budget, no body cache: those need the bytes). */
   (body: unknown, address?: string): Promise<ReportAnswer>;
-  /** Answers the body as received: byte budget, then the refused-body cache, then the parse. */
+  /** Answers the body as received: byte budget, then the refused-body cache, then the parser. */
   raw(bytes: Uint8Array, address?: string): Promise<ReportAnswer>;
   /** Before the body is read: a refusal when the declared length is over the address's byte budget. */
   admit(declaredBytes: number, address?: string): ReportAnswer | undefined;
@@ -152,117 +164,32 @@ class Refusal {
 /** The answer to a body larger than {@link MAX_REPORT_BYTES}. */
 export const TOO_LARGE = new Refusal(413, 'body_too_large', `body over ${MAX_REPORT_BYTES} bytes`).answer();
 
-/** The answer to a body that is not JSON. */
-export const BAD_JSON = new Refusal(400, 'bad_json', 'body is not valid JSON').answer();
-
 /** A refusal about receipt `index`, its reason prefixed with the index. */
 function atReceipt(
   index: number,
   error: string,
   reason: string,
-  status: 400 | 409 | 422 = 422,
+  status: 409 | 422 = 422,
 ): Refusal {
   return new Refusal(status, error, `receipt ${index}: ${reason}`, index);
 }
 
-/** A report that passed every check short of the signature. */
-interface CheckedReport {
-  receipts: Receipt[];
-  signature: Uint8Array;
-  spends: SpendReceipt[];
-}
+/** The HTTP status of each refusal of the body's own checks (`report-check.ts`). */
+const STATUS: Record<ReportFault, 400 | 413 | 422> = {
+  bad_json: 400,
+  bad_request: 400,
+  bad_receipt: 400,
+  too_many_receipts: 413,
+  sender_mismatch: 422,
+  expired_epoch: 422,
+  future_epoch: 422,
+  self_receipt: 422,
+  duplicate_receipt: 422,
+};
+
+const answerOf = ({ error, reason, index }: ReportRefusal): ReportAnswer => new Refusal(STATUS[error], error, reason, index).answer();
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-
-/** Parses the body; throws a 400 or 413 {@link Refusal} naming the receipt index and field. */
-function parseReport(body: unknown): {
-  senderPk: Uint8Array | undefined;
-  receipts: Receipt[];
-  signature: Uint8Array;
-} {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new Refusal(400, 'bad_request', 'body must be a JSON object');
-  }
-  const json = body as Record<string, unknown>;
-  let senderPk: Uint8Array | undefined;
-  let signature: Uint8Array;
-  try {
-    if (json.sender_pk !== undefined) senderPk = parseHex(json, 'sender_pk', PUBLIC_KEY_LENGTH);
-    signature = parseHex(json, 'aggregate_signature', SIGNATURE_LENGTH);
-  } catch (error) {
-    if (!(error instanceof ReceiptFormatError)) throw error;
-    throw new Refusal(400, 'bad_request', error.message);
-  }
-  const list = json.receipts;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new Refusal(400, 'bad_request', 'receipts must be a non-empty array');
-  }
-  if (list.length > MAX_RECEIPTS_PER_REPORT) {
-    throw new Refusal(
-      413,
-      'too_many_receipts',
-      `${list.length} receipts, at most ${MAX_RECEIPTS_PER_REPORT} per report`,
-    );
-  }
-  const receipts = list.map((item, index) => {
-    try {
-      return receiptFromJson(item);
-    } catch (error) {
-      if (!(error instanceof ReceiptFormatError)) throw error;
-      throw atReceipt(index, 'bad_receipt', error.message, 400);
-    }
-  });
-  return { senderPk, receipts, signature };
-}
-
-/** Every check that needs no signature work, cheapest first; throws a 422 {@link Refusal}. */
-function checkReport(
-  body: unknown,
-  isRegistered: (publicKey: Uint8Array, hex: string) => boolean,
-  oldestEpoch: number,
-  current: number,
-): CheckedReport {
-  const { senderPk, receipts, signature } = parseReport(body);
-  const sender = hex(senderPk ?? receipts[0]!.senderPk);
-  receipts.forEach((receipt, index) => {
-    if (hex(receipt.senderPk) !== sender) {
-      const reason = 'all receipts of a report must name the reporter as sender';
-      throw atReceipt(index, 'sender_mismatch', reason);
-    }
-    if (receipt.epoch < oldestEpoch) {
-      const window = `[${oldestEpoch}, ${current}]`;
-      throw atReceipt(index, 'expired_epoch', `epoch ${receipt.epoch} is before the window ${window}`);
-    }
-    if (receipt.epoch > current) {
-      throw atReceipt(index, 'future_epoch', `epoch ${receipt.epoch} is after the current epoch ${current}`);
-    }
-  });
-  if (!isRegistered(receipts[0]!.senderPk, sender)) {
-    throw new Refusal(422, 'unknown_key', 'the sender key is not registered');
-  }
-  const registered = new Set<string>([sender]);
-  const ids = new Set<string>();
-  const spends = receipts.map((receipt, index): SpendReceipt => {
-    const receiver = hex(receipt.receiverPk);
-    if (receiver === sender) {
-      throw atReceipt(index, 'self_receipt', 'the receiver is the sender');
-    }
-    if (!registered.has(receiver)) {
-      if (!isRegistered(receipt.receiverPk, receiver)) {
-        throw atReceipt(index, 'unknown_key', 'the receiver key is not registered');
-      }
-      registered.add(receiver);
-    }
-    const id = receiptId(receipt);
-    if (ids.has(hex(id))) {
-      throw atReceipt(index, 'duplicate_receipt', 'duplicate receipt in report');
-    }
-    ids.add(hex(id));
-    const { epoch, receiverPk, pieceSize } = receipt;
-    return { id, epoch, senderPk: receipt.senderPk, receiverPk, pieceSize };
-  });
-  return { receipts, signature, spends };
-}
 
 /** Refusals that the same body always gets again (not `unknown_key`: its user may register; not `future_epoch`). */
 const PERMANENT = new Set([
@@ -274,18 +201,20 @@ const BAD_SIGNATURE = new Refusal(422, 'bad_signature', 'the aggregate signature
 const ALREADY_SPENT = atReceipt(0, 'already_spent', 'already spent', 409).answer();
 
 /** What a verification is given, as a digest: the aggregate, then each receipt's id and piece size (the id covers every other signed field). */
-function verificationDigest(checked: CheckedReport): string {
-  const { spends, signature } = checked;
-  const bytes = Buffer.allocUnsafe(signature.length + spends.length * 36);
+function verificationDigest(signature: Uint8Array, packed: PackedReceipts): string {
+  const bytes = Buffer.allocUnsafe(signature.length + packed.count * 36);
   bytes.set(signature, 0);
   let offset = signature.length;
-  for (const spend of spends) {
-    bytes.set(spend.id, offset);
-    bytes.writeUInt32BE(spend.pieceSize, offset + 32);
+  for (let index = 0; index < packed.count; index++) {
+    bytes.set(packedId(packed, index), offset);
+    bytes.writeUInt32BE(packed.pieceSizes[index]!, offset + 32);
     offset += 36;
   }
   return createHash('sha256').update(bytes).digest('base64');
 }
+
+/** The parser of {@link ReportDeps.parser} by default: on the calling thread. */
+const inlineParser: ReportParser = async (body, window) => checkReportBytes(body, window);
 
 /** The report logic over `deps` (see {@link Reporter}). */
 export function createReporter(deps: ReportDeps): Reporter {
@@ -294,6 +223,7 @@ export function createReporter(deps: ReportDeps): Reporter {
   const config = { ...defaultConfig, ...deps.config };
   const epochs = deps.config;
   const committer = deps.committer ?? inlineCommitter(store);
+  const parser = deps.parser ?? inlineParser;
   const now = deps.now ?? Date.now;
   const trust = proxyTrust(config.trustProxy);
   const limits = Object.freeze(reportLimits(config, pool.size ?? availableParallelism()));
@@ -302,13 +232,15 @@ export function createReporter(deps: ReportDeps): Reporter {
   // A body's answer holds while its oldest receipt is in the window; after that it is expired_epoch.
   const refusedBodies = new BoundedCache<{ answer: ReportAnswer; oldestEpoch: number }>(limits.failedReportCache);
   const failedVerifications = new BoundedCache<true>(limits.failedReportCache);
+  // Bodies handed to the parser and not answered yet: they hold memory while they wait for a worker.
+  const parsing = new PendingBytes(MAX_PARSE_PENDING_PER_ADDRESS, MAX_PARSE_PENDING);
   const queue = new FairVerifyQueue({
     concurrency: limits.verifyConcurrency,
     perAddress: limits.verifyPendingPerAddress,
     perSender: limits.verifyPendingPerSender,
     total: limits.verifyPendingTotal,
   });
-  const counts = { bytesRefused: 0, bodyCacheHits: 0, verifyCacheHits: 0, verifyFailed: 0 };
+  const counts = { bytesRefused: 0, bodyCacheHits: 0, verifyCacheHits: 0, verifyFailed: 0, parseAddress: 0, parseFull: 0 };
   let collectedEpoch = -1;
   // Users are never deleted, so a key found registered once stays so: most reports then need no
   // database read for their keys (hex keys, bounded by the number of users).
@@ -319,19 +251,22 @@ export function createReporter(deps: ReportDeps): Reporter {
     registeredKeys.add(keyHex);
     return true;
   };
-  const busy = (why: QueueRefusal | 'bytes'): ReportAnswer => {
+  const busy = (why: QueueRefusal | 'bytes' | 'parseAddress' | 'parseFull'): ReportAnswer => {
     const reason = {
       bytes: `this address sent more report bytes than its budget (${limits.reportBytesPerSecond} bytes/s); retry later`,
+      parseAddress: `this address has ${MAX_PARSE_PENDING_PER_ADDRESS} report bytes waiting to be parsed at most; retry later`,
+      parseFull: 'the report parsers are saturated; retry later',
       address: `this address has ${limits.verifyPendingPerAddress} receipts waiting for verification at most; retry later`,
       sender: `this sender has ${limits.verifyPendingPerSender} receipts waiting for verification at most; retry later`,
       full: 'the verifiers are saturated; retry later',
     }[why];
+    if (why === 'parseAddress' || why === 'parseFull') counts[why]++;
     return new Refusal(503, 'busy', reason).answer();
   };
   // Never below the horizon the store has collected up to, whatever the window says.
   const windowStart = (current: number) => Math.max(current - epochs.windowEpochs, store.spentHorizon());
-  /** The answer to a parsed body; `seen.oldestEpoch` gets its oldest receipt's epoch once the receipts are checked. */
-  const report = async (body: unknown, address = 'unknown', seen?: { oldestEpoch: number }): Promise<ReportAnswer> => {
+  /** The epochs accepted now. */
+  const acceptedWindow = (): ReportWindow => {
     const current = currentEpoch(epochs.epochSeconds, now());
     const oldestEpoch = windowStart(current);
     if (current !== collectedEpoch) {
@@ -341,35 +276,47 @@ export function createReporter(deps: ReportDeps): Reporter {
       collectedEpoch = current;
       committer.collect(oldestEpoch - 1).catch((error: unknown) => console.error('spent-id collection failed:', error));
     }
-    let checked: CheckedReport;
-    try {
-      checked = checkReport(body, isRegistered, oldestEpoch, current);
-    } catch (error) {
-      if (error instanceof Refusal) return error.answer();
-      throw error;
+    return { oldestEpoch, current };
+  };
+  /** The store's part of the checks: the sender, then each receiver, registered. */
+  const unregistered = (checked: CheckedReport): ReportAnswer | undefined => {
+    if (!isRegistered(checked.senderPk, hex(checked.senderPk))) {
+      return new Refusal(422, 'unknown_key', 'the sender key is not registered').answer();
     }
-    if (seen !== undefined) seen.oldestEpoch = checked.receipts.reduce((oldest, receipt) => Math.min(oldest, receipt.epoch), Infinity);
+    const unknown = checked.receivers.find((receiver) => !isRegistered(receiver.publicKey, hex(receiver.publicKey)));
+    return unknown && atReceipt(unknown.index, 'unknown_key', 'the receiver key is not registered').answer();
+  };
+  /** The answer to a checked body; `seen.oldestEpoch` gets its oldest receipt's epoch once every check short of the store's spent ids passed. */
+  const report = async (check: ReportCheck, address: string, seen?: { oldestEpoch: number }): Promise<ReportAnswer> => {
+    if (check.refused !== undefined) return answerOf(check.refused);
+    const unknown = unregistered(check);
+    if (unknown !== undefined) return unknown;
+    if (check.fault !== undefined) return answerOf(check.fault);
+    const { receipts: packed, signature } = check;
+    if (seen !== undefined) seen.oldestEpoch = packed.oldestEpoch;
     // A replay is refused before the signature work, so replays cannot buy verification time;
     // the commit below still decides atomically for reports racing each other.
-    const spent = checked.spends.findIndex((spend) => store.isSpent(spend.id));
-    if (spent >= 0) return atReceipt(spent, 'already_spent', 'already spent', 409).answer();
+    for (let index = 0; index < packed.count; index++) {
+      if (store.isSpent(packedId(packed, index))) return atReceipt(index, 'already_spent', 'already spent', 409).answer();
+    }
     // Verification is deterministic: what failed once fails again, so it is never run twice.
-    const digest = verificationDigest(checked);
+    const digest = verificationDigest(signature, packed);
     if (failedVerifications.get(digest) !== undefined) {
       counts.verifyCacheHits++;
       return BAD_SIGNATURE;
     }
-    const sender = hex(checked.spends[0]!.senderPk);
-    const queued = queue.submit(address, sender, checked.receipts.length, () => pool.verifyAggregate(checked.receipts, checked.signature));
+    const fields = Array.from({ length: packed.count }, (_, index) => packedFields(check, packed, index));
+    const queued = queue.submit(address, hex(check.senderPk), packed.count, () => pool.verifyAggregate(fields, signature));
     if (typeof queued === 'string') return busy(queued);
     if (!(await queued)) {
       counts.verifyFailed++;
       failedVerifications.set(digest, true);
       return BAD_SIGNATURE;
     }
+    const spends = fields.map(({ epoch, senderPk, receiverPk, pieceSize }, index): SpendReceipt => ({ id: packedId(packed, index), epoch, senderPk, receiverPk, pieceSize }));
     let outcome: ReportOutcome;
     try {
-      outcome = await committer.commit({ receipts: checked.spends, now: now() });
+      outcome = await committer.commit({ receipts: spends, now: now() });
     } catch (error) {
       if (error instanceof AlreadySpentError) {
         return atReceipt(error.index, 'already_spent', 'already spent', 409).answer();
@@ -400,22 +347,25 @@ export function createReporter(deps: ReportDeps): Reporter {
       return busy('bytes');
     }
     // A replayed refused body is answered again unparsed (the parse of 1,024 receipts takes
-    // tens of milliseconds of the event loop; the digest well under one).
+    // tens of milliseconds of a worker; the digest well under one of the event loop).
     const digest = createHash('sha256').update(bytes).digest('base64');
     const known = refusedBodies.get(digest);
     if (known !== undefined && known.oldestEpoch >= windowStart(currentEpoch(epochs.epochSeconds, now()))) {
       counts.bodyCacheHits++;
       return known.answer;
     }
-    let body: unknown;
+    // The parser may take the bytes away (a worker's): their length is kept here.
+    const size = bytes.length;
+    const held = parsing.take(address, size);
+    if (held !== undefined) return busy(held === 'key' ? 'parseAddress' : 'parseFull');
+    let check: ReportCheck;
     try {
-      body = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
-    } catch {
-      refusedBodies.set(digest, { answer: BAD_JSON, oldestEpoch: Infinity });
-      return BAD_JSON;
+      check = await parser(bytes, acceptedWindow());
+    } finally {
+      parsing.release(address, size);
     }
     const seen = { oldestEpoch: Infinity };
-    const answer = await report(body, address, seen);
+    const answer = await report(check, address, seen);
     // A credited body is spent for good: its replay is refused as already spent.
     if (answer.status === 200) refusedBodies.set(digest, { answer: ALREADY_SPENT, oldestEpoch: seen.oldestEpoch });
     else if (answer.body.error === 'expired_epoch') refusedBodies.set(digest, { answer, oldestEpoch: Infinity });
@@ -439,6 +389,9 @@ export function createReporter(deps: ReportDeps): Reporter {
       sample('pbts_report_busy_address_total', 'counter', stats.refusedAddress, 'Reports refused busy: the address had too many receipts pending verification.'),
       sample('pbts_report_busy_sender_total', 'counter', stats.refusedSender, 'Reports refused busy: the sender had too many receipts pending verification.'),
       sample('pbts_report_busy_full_total', 'counter', stats.refusedFull, 'Reports refused busy: the verification queue was full.'),
+      sample('pbts_report_busy_parse_address_total', 'counter', counts.parseAddress, 'Reports refused busy: the address had too many body bytes waiting to be parsed.'),
+      sample('pbts_report_busy_parse_full_total', 'counter', counts.parseFull, 'Reports refused busy: too many body bytes were waiting to be parsed.'),
+      sample('pbts_report_parse_pending_bytes', 'gauge', parsing.size, 'Report body bytes waiting for or in the parse.'),
       sample('pbts_report_verify_queued_receipts', 'gauge', stats.queuedReceipts, 'Receipts waiting for a verifier.'),
       sample('pbts_report_verify_running', 'gauge', stats.runningJobs, 'Verifications handed to the workers.'),
       sample('pbts_report_limit_bytes_per_second', 'gauge', limits.reportBytesPerSecond, 'Report bytes per second one address may send.'),
@@ -448,7 +401,7 @@ export function createReporter(deps: ReportDeps): Reporter {
       sample('pbts_spent_horizon_epoch', 'gauge', store.spentHorizon(), 'Oldest epoch still guarded against double spending; older receipts are refused.'),
     ];
   };
-  return Object.assign((body: unknown, address?: string) => report(body, address), {
+  return Object.assign((body: unknown, address = 'unknown') => report(checkReportJson(body, acceptedWindow()), address), {
     raw,
     admit,
     samples,

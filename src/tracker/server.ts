@@ -78,7 +78,9 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
   }
   const pool = new VerifyPool({ size: options.verifyWorkers, backend: options.backend });
   const hooks = config.mode === 'open' ? openHooks : privateHooks({ store, config });
-  const tracker = createApp({ config, hooks, pbts: { store, pool, committer, startedAt: Date.now(), chain, tee: options.tee } });
+  // Report bodies are parsed on the verify workers: a 1,024-receipt parse would hold announces up.
+  const parser = pool.checkReport.bind(pool);
+  const tracker = createApp({ config, hooks, pbts: { store, pool, committer, parser, startedAt: Date.now(), chain, tee: options.tee } });
   const { app, swarms } = tracker;
 
   const server = createServer(withFastPath(tracker, getRequestListener(app.fetch)));

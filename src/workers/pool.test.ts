@@ -24,6 +24,13 @@ test('default: a job is answered with the worker’s result, and its error rejec
   await expect(echo.run({ op: 'throw', message: 'no such thing' })).rejects.toThrow('no such thing');
 });
 
+test('behavior: what a job transfers moves to the worker and is detached here', async () => {
+  const echo = pool();
+  const bytes = new Uint8Array([1, 2, 3]);
+  expect(await echo.run({ op: 'echo', value: bytes }, [bytes.buffer])).toEqual(new Uint8Array([1, 2, 3]));
+  expect(bytes.byteLength).toBe(0);
+});
+
 test('behavior: errors are decoded by decodeError', async () => {
   class Refused extends Error {}
   const echo = pool({ decodeError: (error) => new Refused(`decoded: ${(error as { message: string }).message}`) });

@@ -8,7 +8,7 @@
  * keep the process alive; starting and busy ones do (a caller may be awaiting `ready()`).
  * @module
  */
-import { Worker } from 'node:worker_threads';
+import { type Transferable, Worker } from 'node:worker_threads';
 
 /** A job as the worker receives it. */
 export interface JobMessage<J> {
@@ -76,8 +76,8 @@ export class WorkerPool<J, R> {
     await Promise.all(this.slots.map((slot) => slot.ready));
   }
 
-  /** Runs `job` on the least busy worker. */
-  run(job: J): Promise<R> {
+  /** Runs `job` on the least busy worker; what `transfer` lists moves to it (unusable here afterwards). */
+  run(job: J, transfer: readonly Transferable[] = []): Promise<R> {
     if (this.closed) return Promise.reject(new Error(`the ${this.options.name} pool is closed`));
     const slot = this.slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
     const worker = slot.worker ?? this.spawn(slot);
@@ -85,7 +85,7 @@ export class WorkerPool<J, R> {
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ id, job } satisfies JobMessage<J>);
+      worker.postMessage({ id, job } satisfies JobMessage<J>, transfer);
     });
   }
 

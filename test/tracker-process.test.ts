@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { getJson, postJson, register, reportBody, testUsers } from '../fixtures/pbts-client.ts';
+import { type TestUser, getJson, postJson, register, reportBody, testUsers } from '../fixtures/pbts-client.ts';
 import { type TrackerProcess, spawnTracker } from '../fixtures/tracker-process.ts';
+import { TrackerClient } from '../src/client/tracker-client.ts';
 import { getBackend } from '../src/receipts/index.ts';
 
 const bls = getBackend('blst');
@@ -15,6 +16,9 @@ const PIECE = 256 * 1024;
 const INITIAL = 1_000_000;
 /** A report of `count` fresh receipts from alice to bob. */
 const reportOf = (count: number) => reportBody(alice, Array.from({ length: count }, () => bob), PIECE);
+const [carl, dora] = testUsers('process-clients-', 2) as [TestUser, TestUser];
+/** No chain, no TEE: the tracker alone, as the tests of its BitTorrent side need it. */
+const BARE = ['--chain', 'none', '--dstack', 'none', '--verify-workers', '1'];
 
 describe('pbts tracker as a process', () => {
   let dataDir: string;
@@ -75,6 +79,18 @@ describe('pbts tracker as a process', () => {
     expect(registered).toMatch(new RegExp(`announce URL ${tracker.url}/announce/[0-9a-f]{32}`));
     expect(registered).not.toContain(key.secret_key);
     expect(tracker.output()).not.toContain(key.secret_key);
+  });
+
+  test('behavior: --interval below 900 starts, with half of it as min interval unless --min-interval says', async () => {
+    tracker = await spawnTracker(dataDir, [...BARE, '--interval', '60']);
+    await register(tracker.url, carl);
+    const announce = (client: TrackerClient) =>
+      client.announce({ passkey: carl.passkey!, infohash: new Uint8Array(20).fill(1), peerId: new Uint8Array(20).fill(2), port: 6881, uploaded: 0, downloaded: 0, left: 0 });
+    expect(await announce(new TrackerClient(tracker.url))).toMatchObject({ interval: 60, minInterval: 30 });
+    expect(await getJson(`${tracker.url}/config`)).toMatchObject({ interval: 60, min_interval: 30, peer_ttl_seconds: 1320 });
+    await tracker.stop();
+    tracker = await spawnTracker(dataDir, [...BARE, '--interval', '60', '--min-interval', '45']);
+    expect(await announce(new TrackerClient(tracker.url))).toMatchObject({ interval: 60, minInterval: 45 });
   });
 
   test('error: bad options stop the tracker with a message and a non-zero exit code', async () => {

@@ -152,6 +152,26 @@ describe('private announce URLs', () => {
     store.close();
   });
 
+  test('behavior: /stats and pbts_torrents count torrents with a live peer, not those whose peers all stopped', async () => {
+    const store = openStore({ dataDir: ':memory:' });
+    const pool = new VerifyPool({ size: 1, backend: 'blst' });
+    const config = resolveConfig({ mode: 'open' });
+    const { app } = createApp({ config, pbts: { store, pool, startedAt: Date.now() } });
+    const get = (path: string) => app.request(path, {}, { remoteAddress: '127.0.0.1' });
+    const announce = (byte: string, event: string) =>
+      get(`/announce?info_hash=${byte.repeat(20)}&peer_id=${'d'.repeat(20)}&port=6881&uploaded=0&downloaded=0&left=5&event=${event}`);
+    await announce('%05', 'started');
+    await announce('%06', 'started');
+    await announce('%05', 'stopped');
+    expect(await (await get('/stats')).json()).toMatchObject({ torrents: 1, peers: 1 });
+    expect(await (await get('/metrics')).text()).toMatch(/^pbts_torrents 1$/m);
+    await announce('%06', 'stopped');
+    expect(await (await get('/stats')).json()).toMatchObject({ torrents: 0, peers: 0 });
+    expect(await (await get('/metrics')).text()).toMatch(/^pbts_torrents 0$/m);
+    await pool.close();
+    store.close();
+  });
+
   test('error: a private tracker answers scrapes only to registered passkeys', async () => {
     const store = openStore({ dataDir: ':memory:' });
     const config = resolveConfig({});

@@ -93,9 +93,9 @@ export interface SwarmCounts {
 }
 
 /**
- * Where torrents' snatch counts (`downloaded`) are kept beyond their peers: a torrent whose last
- * peer went, and a restart, keep theirs (see `snatches.ts`). Torrents are named by their binary
- * info hash, one char per byte.
+ * Where torrents' snatch counts (`downloaded`) are kept beyond their peers, so a torrent whose
+ * last peer went keeps its count (and, in the store, across restarts: `snatches.ts`). Torrents
+ * are named by their binary info hash, one char per byte.
  */
 export interface Snatches {
   /** The snatch count of torrent `id`, 0 when it has none. */
@@ -487,7 +487,7 @@ export class Swarms {
     return { evictions: { ...this.#evictions }, passkeys: this.#byPasskey.size, addresses: this.#byAddress.size };
   }
 
-  /** Counts for each info hash, in order; unknown torrents count zero. */
+  /** Counts for each info hash, in order; a torrent without peers counts its snatches only. */
   scrape(infohashes: readonly Uint8Array[], now: number): SwarmCounts[] {
     return infohashes.map((infohash) => {
       const id = binaryString(infohash);

@@ -1,6 +1,6 @@
 /**
  * The storage interface the tracker sees (chihaya-style): users, spent receipt ids, the report
- * ledger, the chain outbox. One implementation, {@link openStore} on SQLite; routes depend on this interface only.
+ * ledger, the chain outbox, snatch counts. One implementation, {@link openStore} on SQLite; routes depend on this interface only.
  * @module
  */
 

@@ -145,9 +145,9 @@ describe.skipIf(!version && !required)(`PBTS peers and ${version ?? 'aria2'} thr
       { uploaded: INITIAL, downloaded: 0 },
       { uploaded: INITIAL, downloaded: 0 },
     ]);
-    // aria2 with --seed-time=0 goes from `started` straight to `stopped` (left=0), never `completed`:
-    // it left the swarm, and the tracker counts no completed download.
-    expect(await scrape(alice.passkey, parseMetainfo(torrent).infoHash)).toEqual({ complete: 1, incomplete: 0, downloaded: 0 });
+    // aria2 with --seed-time=0 goes from `started` (left > 0) straight to `stopped` with left=0,
+    // never `completed`: it left the swarm, and its download counts.
+    expect(await scrape(alice.passkey, parseMetainfo(torrent).infoHash)).toEqual({ complete: 1, incomplete: 0, downloaded: 1 });
   });
 
   test("behavior: aria2 connects to a PBTS seeder with plainPeers 'refuse' but stays choked and gets no payload", { timeout: TIMEOUT }, async () => {

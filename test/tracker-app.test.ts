@@ -152,6 +152,52 @@ describe('private announce URLs', () => {
     store.close();
   });
 
+  test('behavior: announce_path is the form every client takes, and the scrape URL each client derives from either form is served', async () => {
+    const store = openStore({ dataDir: ':memory:' });
+    const pool = new VerifyPool({ size: 1, backend: 'blst' });
+    const config = resolveConfig({});
+    const { app } = createApp({ config, hooks: privateHooks({ store, config }), pbts: { store, pool, startedAt: Date.now() } });
+    const get = async (path: string) => (await app.request(path, {}, { remoteAddress: '127.0.0.1' })).text();
+    const registered = await app.request('/register', { method: 'POST', body: JSON.stringify(registerBody(bls, 'frank', keyPairFromSeed(bls, 'app-test', 7))) }, { remoteAddress: '127.0.0.1' });
+    const { passkey, announce_path: announcePath } = (await registered.json()) as { passkey: string; announce_path: string };
+    // libtorrent 2.0 (qBittorrent) with its default SSRF mitigation announces to a tracker on
+    // loopback only through a path that starts with /announce.
+    expect(announcePath).toBe(`/announce/${passkey}`);
+    expect(announcePath.slice(0, 9)).toBe('/announce');
+    const query = `info_hash=${'%04'.repeat(20)}&peer_id=${'c'.repeat(20)}&port=6881&uploaded=0&downloaded=0&left=0`;
+    for (const path of [announcePath, `/${passkey}/announce`]) expect(await get(`${path}?${query}`)).toContain('8:completei1e');
+    // libtorrent derives its scrape URL by replacing the first "announce"; Transmission and
+    // rTorrent (BEP 48) only a final path segment starting with "announce".
+    const libtorrentScrape = (path: string) => path.replace('announce', 'scrape');
+    const bep48Scrape = (path: string) => (/\/announce[^/]*$/.test(path) ? path.replace(/\/announce([^/]*)$/, '/scrape$1') : undefined);
+    expect(bep48Scrape(announcePath)).toBeUndefined();
+    for (const path of [libtorrentScrape(announcePath), libtorrentScrape(`/${passkey}/announce`), bep48Scrape(`/${passkey}/announce`)!]) {
+      expect(await get(`${path}?info_hash=${'%04'.repeat(20)}`), path).toContain('d8:completei1e10:downloadedi0e10:incompletei0ee');
+    }
+    await pool.close();
+    store.close();
+  });
+
+  test('behavior: /stats and pbts_torrents count torrents with a live peer, not those whose peers all stopped', async () => {
+    const store = openStore({ dataDir: ':memory:' });
+    const pool = new VerifyPool({ size: 1, backend: 'blst' });
+    const config = resolveConfig({ mode: 'open' });
+    const { app } = createApp({ config, pbts: { store, pool, startedAt: Date.now() } });
+    const get = (path: string) => app.request(path, {}, { remoteAddress: '127.0.0.1' });
+    const announce = (byte: string, event: string) =>
+      get(`/announce?info_hash=${byte.repeat(20)}&peer_id=${'d'.repeat(20)}&port=6881&uploaded=0&downloaded=0&left=5&event=${event}`);
+    await announce('%05', 'started');
+    await announce('%06', 'started');
+    await announce('%05', 'stopped');
+    expect(await (await get('/stats')).json()).toMatchObject({ torrents: 1, peers: 1 });
+    expect(await (await get('/metrics')).text()).toMatch(/^pbts_torrents 1$/m);
+    await announce('%06', 'stopped');
+    expect(await (await get('/stats')).json()).toMatchObject({ torrents: 0, peers: 0 });
+    expect(await (await get('/metrics')).text()).toMatch(/^pbts_torrents 0$/m);
+    await pool.close();
+    store.close();
+  });
+
   test('error: a private tracker answers scrapes only to registered passkeys', async () => {
     const store = openStore({ dataDir: ':memory:' });
     const config = resolveConfig({});
@@ -159,7 +205,7 @@ describe('private announce URLs', () => {
     const infohash = new Uint8Array(20).fill(3);
     swarms.announce({ infohash, peerId: new Uint8Array(20), ip: '10.0.0.1', port: 6881, left: 0, event: 'started', numwant: 0, now: Date.now() / 1000 });
     const scrape = async (path: string) => (await app.request(`${path}?info_hash=${'%03'.repeat(20)}`)).text();
-    expect(await scrape('/scrape')).toMatch(/^d14:failure reason\d+:this is a private tracker: scrape with \/<passkey>\/scrape/);
+    expect(await scrape('/scrape')).toMatch(/^d14:failure reason\d+:this is a private tracker: scrape with \/scrape\/<passkey> \(your \/announce\/<passkey> URL/);
     for (const path of [`/scrape/${'0'.repeat(32)}`, `/${'0'.repeat(32)}/scrape`]) {
       expect(await scrape(path)).toMatch(/^d14:failure reason\d+:unknown passkey/);
     }

@@ -3,8 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { getJson, postJson, register, reportBody, testUsers } from '../fixtures/pbts-client.ts';
+import { type TestUser, getJson, postJson, register, reportBody, testUsers } from '../fixtures/pbts-client.ts';
 import { type TrackerProcess, spawnTracker } from '../fixtures/tracker-process.ts';
+import { decode } from '../src/bencode/index.ts';
+import { TrackerClient } from '../src/client/tracker-client.ts';
+import { percentEncode } from '../src/client/announce.ts';
 import { getBackend } from '../src/receipts/index.ts';
 
 const bls = getBackend('blst');
@@ -15,6 +18,15 @@ const PIECE = 256 * 1024;
 const INITIAL = 1_000_000;
 /** A report of `count` fresh receipts from alice to bob. */
 const reportOf = (count: number) => reportBody(alice, Array.from({ length: count }, () => bob), PIECE);
+const [carl, dora] = testUsers('process-clients-', 2) as [TestUser, TestUser];
+/** No chain, no TEE: the tracker alone, as the tests of its BitTorrent side need it. */
+const BARE = ['--chain', 'none', '--dstack', 'none', '--verify-workers', '1'];
+
+/** The scrape counts of `infohash` through `passkey`'s scrape URL. */
+async function scrape(url: string, passkey: string, infohash: Uint8Array): Promise<Record<string, number> | undefined> {
+  const body = decode(new Uint8Array(await (await fetch(`${url}/scrape/${passkey}?info_hash=${percentEncode(infohash)}`)).arrayBuffer()));
+  return (body as { files: Record<string, Record<string, number>> }).files[Buffer.from(infohash).toString('latin1')];
+}
 
 describe('pbts tracker as a process', () => {
   let dataDir: string;
@@ -75,6 +87,38 @@ describe('pbts tracker as a process', () => {
     expect(registered).toMatch(new RegExp(`announce URL ${tracker.url}/announce/[0-9a-f]{32}`));
     expect(registered).not.toContain(key.secret_key);
     expect(tracker.output()).not.toContain(key.secret_key);
+  });
+
+  test('behavior: --interval below 900 starts, with half of it as min interval unless --min-interval says', async () => {
+    tracker = await spawnTracker(dataDir, [...BARE, '--interval', '60']);
+    await register(tracker.url, carl);
+    const announce = (client: TrackerClient) =>
+      client.announce({ passkey: carl.passkey!, infohash: new Uint8Array(20).fill(1), peerId: new Uint8Array(20).fill(2), port: 6881, uploaded: 0, downloaded: 0, left: 0 });
+    expect(await announce(new TrackerClient(tracker.url))).toMatchObject({ interval: 60, minInterval: 30 });
+    expect(await getJson(`${tracker.url}/config`)).toMatchObject({ interval: 60, min_interval: 30, peer_ttl_seconds: 1320 });
+    await tracker.stop();
+    tracker = await spawnTracker(dataDir, [...BARE, '--interval', '60', '--min-interval', '45']);
+    expect(await announce(new TrackerClient(tracker.url))).toMatchObject({ interval: 60, minInterval: 45 });
+  });
+
+  test('behavior: snatch counts survive the last peer leaving and a restart', async () => {
+    tracker = await spawnTracker(dataDir, BARE);
+    await register(tracker.url, dora);
+    const client = new TrackerClient(tracker.url);
+    const infohash = new Uint8Array(20).fill(9);
+    const announce = (peer: number, left: number, event?: 'started' | 'stopped') =>
+      client.announce({ passkey: dora.passkey!, infohash, peerId: new Uint8Array(20).fill(peer), port: 6881, uploaded: 0, downloaded: 0, left, event });
+    await announce(1, 100, 'started');
+    await announce(1, 0);
+    // rTorrent's way out: stopped with left=0, its `completed` never sent.
+    await announce(2, 100, 'started');
+    await announce(2, 0, 'stopped');
+    await announce(1, 0, 'stopped');
+    expect(await scrape(tracker.url, dora.passkey!, infohash)).toEqual({ complete: 0, incomplete: 0, downloaded: 2 });
+    expect(await tracker.stop('SIGTERM')).toBe(0);
+    tracker = await spawnTracker(dataDir, BARE);
+    expect(await scrape(tracker.url, dora.passkey!, infohash)).toEqual({ complete: 0, incomplete: 0, downloaded: 2 });
+    expect(await getJson(`${tracker.url}/stats`)).toMatchObject({ torrents: 0, peers: 0 });
   });
 
   test('error: bad options stop the tracker with a message and a non-zero exit code', async () => {

@@ -38,6 +38,7 @@ export const TRACKER_USAGE = `Usage: pbts tracker [options]
   --verify-pending-per-sender N   receipts one sender may have pending verification (default 4096)
   --failed-report-cache N         refused reports remembered, by body and by verification (default 4096)
   --interval S          announce interval in seconds (default 1800)
+  --min-interval S      min interval in seconds (default: half the interval)
   --trust-proxy IPS     honour X-Forwarded-For from these proxies (comma-separated)
   --max-peers N         global peer budget over all torrents (default: half the heap, 1,200 B a peer)
   --max-peers-per-passkey N          peers one passkey may hold over all torrents (default 10000)
@@ -135,6 +136,7 @@ export async function runTracker(argv: string[]): Promise<number> {
       'verify-pending-per-sender': { type: 'string' },
       'failed-report-cache': { type: 'string' },
       interval: { type: 'string' },
+      'min-interval': { type: 'string' },
       'trust-proxy': { type: 'string' },
       'max-peers': { type: 'string' },
       'max-peers-per-passkey': { type: 'string' },
@@ -190,6 +192,7 @@ export async function runTracker(argv: string[]): Promise<number> {
       verifyPendingPerSender: number('verify-pending-per-sender', values['verify-pending-per-sender']),
       failedReportCache: number('failed-report-cache', values['failed-report-cache']),
       interval: number('interval', values.interval),
+      minInterval: number('min-interval', values['min-interval']),
       trustProxy: values['trust-proxy']?.split(',').filter(Boolean),
       maxPeers: number('max-peers', values['max-peers']),
       maxPeersPerPasskey: number('max-peers-per-passkey', values['max-peers-per-passkey']),

@@ -1,6 +1,6 @@
 /**
- * Storage: users, spent receipt ids, the report ledger and the chain outbox behind the
- * {@link Store} interface, on embedded SQLite.
+ * Storage: users, spent receipt ids, the report ledger, the chain outbox and snatch counts,
+ * behind the {@link Store} interface, on embedded SQLite.
  * @module
  */
 export * from './types.ts';

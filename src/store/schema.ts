@@ -114,6 +114,15 @@ export const MIGRATIONS: readonly string[] = [
     created_block INTEGER NOT NULL CHECK (created_block >= 0)
   );
   `,
+  // 6: snatch counts (scrape's `downloaded`), one row per torrent with a completed download, so a
+  // torrent's count outlives its last peer and a restart, as private trackers keep it. IF NOT
+  // EXISTS for the same reason as the invites'.
+  `
+  CREATE TABLE IF NOT EXISTS snatches (
+    infohash   BLOB    PRIMARY KEY CHECK (length(infohash) = 20),
+    downloaded INTEGER NOT NULL CHECK (downloaded >= 1)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Schema version this code writes and reads. */

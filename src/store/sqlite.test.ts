@@ -242,6 +242,23 @@ describe('file store', () => {
     second.close();
   });
 
+  test('behavior: snatch counts are kept per torrent, only ever raised, and survive reopening', () => {
+    const [a, b] = [new Uint8Array(20).fill(1), new Uint8Array(20).fill(2)];
+    const first = openStore({ dataDir });
+    expect(first.snatches(a)).toBe(0);
+    first.recordSnatches([{ infohash: a, downloaded: 3 }, { infohash: b, downloaded: 1 }]);
+    // A total written late (or twice) never lowers or adds to the count.
+    first.recordSnatches([{ infohash: a, downloaded: 2 }, { infohash: b, downloaded: 1 }]);
+    expect([first.snatches(a), first.snatches(b)]).toEqual([3, 1]);
+    first.recordSnatches([{ infohash: a, downloaded: 4 }]);
+    first.close();
+    const second = openStore({ dataDir });
+    expect([second.snatches(a), second.snatches(b)]).toEqual([4, 1]);
+    expect(() => second.recordSnatches([{ infohash: new Uint8Array(19), downloaded: 1 }])).toThrow(/CHECK constraint/);
+    expect(second.snatches(a)).toBe(4);
+    second.close();
+  });
+
   test('error: a database from a newer schema is refused', () => {
     openStore({ dataDir }).close();
     const db = new Database(join(dataDir, STORE_FILE));

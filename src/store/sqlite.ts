@@ -22,6 +22,7 @@ import {
   type NewUser,
   type ReportInput,
   type ReportOutcome,
+  type SnatchCount,
   type Store,
   type StoreStats,
   UnknownKeyError,
@@ -146,6 +147,8 @@ class SqliteStore implements Store {
   private readonly selectInvites;
   private readonly useInvite;
   private readonly revokeInviteStatement;
+  private readonly selectSnatches;
+  private readonly recordSnatchesTransaction;
 
   constructor(
     private readonly db: Database.Database,
@@ -211,6 +214,15 @@ class SqliteStore implements Store {
     this.revokeInviteStatement = db.prepare<[number, number]>(
       'UPDATE invites SET revoked_at = ? WHERE invite_id = ? AND revoked_at IS NULL AND used_at IS NULL',
     );
+    this.selectSnatches = db.prepare<[Uint8Array], number>('SELECT downloaded FROM snatches WHERE infohash = ?').pluck();
+    // Totals, not increments, under max(): a count written twice, or late, can never add up twice.
+    const upsertSnatches = db.prepare<[Uint8Array, number]>(
+      `INSERT INTO snatches (infohash, downloaded) VALUES (?, ?)
+       ON CONFLICT (infohash) DO UPDATE SET downloaded = max(downloaded, excluded.downloaded)`,
+    );
+    this.recordSnatchesTransaction = db.transaction((counts: readonly SnatchCount[]) => {
+      for (const { infohash, downloaded } of counts) upsertSnatches.run(infohash, downloaded);
+    });
   }
 
   createUser(user: NewUser): UserRecord {
@@ -293,6 +305,14 @@ class SqliteStore implements Store {
       creditedBytes: row.credited_bytes,
       appliedAt: row.applied_at,
     }));
+  }
+
+  snatches(infohash: Uint8Array): number {
+    return this.selectSnatches.get(infohash) ?? 0;
+  }
+
+  recordSnatches(counts: readonly SnatchCount[]): void {
+    this.recordSnatchesTransaction.immediate(counts);
   }
 
   stats(): StoreStats {

@@ -1,6 +1,6 @@
 /**
  * The storage interface the tracker sees (chihaya-style): users, spent receipt ids, the report
- * ledger, the chain outbox. One implementation, {@link openStore} on SQLite; routes depend on this interface only.
+ * ledger, the chain outbox, snatch counts. One implementation, {@link openStore} on SQLite; routes depend on this interface only.
  * @module
  */
 
@@ -128,7 +128,14 @@ export interface StoreStats {
   reports: number;
 }
 
-/** Users, spent receipt ids and the report ledger. */
+/** A torrent's snatch count: its completed downloads (scrape's `downloaded`). */
+export interface SnatchCount {
+  /** Binary info hash (20 bytes). */
+  infohash: Uint8Array;
+  downloaded: number;
+}
+
+/** Users, spent receipt ids, the report ledger and snatch counts. */
 export interface Store {
   /**
    * Registers a user; throws {@link DuplicateUserError} when the id or key is taken, and
@@ -174,6 +181,10 @@ export interface Store {
   spentHorizon(): number;
   /** The last `limit` ledger rows, newest first. */
   ledger(limit?: number): LedgerEntry[];
+  /** The snatch count of the torrent `infohash` (20 bytes), 0 when none was recorded. */
+  snatches(infohash: Uint8Array): number;
+  /** Records snatch counts in one transaction; a count never goes down (the larger one is kept). */
+  recordSnatches(counts: readonly SnatchCount[]): void;
   /** Counters over the whole store. */
   stats(): StoreStats;
   /** The chain outbox, filled by {@link createUser} and {@link applyReport} in their transactions. */

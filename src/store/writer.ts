@@ -3,8 +3,9 @@
  * `synchronous = FULL`), which under load took about 1 ms of the tracker's only thread per
  * report: a burst of receipts then stalled announces. {@link WriterThread} commits on a worker
  * thread with its own connection to the same database file; SQLite's write lock (IMMEDIATE
- * transactions) still decides between racing reports, so a receipt is spent at most once. An
- * in-memory store (tests) cannot be shared between threads and commits inline.
+ * transactions) still decides between racing reports, so a receipt is spent at most once. The
+ * tracker's other writes of its own (snatch counts) go the same way. An in-memory store (tests)
+ * cannot be shared between threads and commits inline.
  * @module
  */
 import { WorkerPool } from '../workers/pool.ts';
@@ -14,28 +15,34 @@ import {
   InvalidReportError,
   type ReportInput,
   type ReportOutcome,
+  type SnatchCount,
   type Store,
   UnknownKeyError,
 } from './types.ts';
 
-/** Applies verified reports to the store (see {@link Store.applyReport}), and forgets old spent ids. */
+/** Applies verified reports to the store (see {@link Store.applyReport}), forgets old spent ids, and records snatch counts. */
 export interface ReportCommitter {
   /** Resolves with the outcome once durable; rejects with the errors of {@link Store.applyReport}. */
   commit(report: ReportInput): Promise<ReportOutcome>;
   /** Forgets spent ids of epochs below `oldestEpochToKeep` (see {@link Store.gcSpent}); resolves with how many. */
   collect(oldestEpochToKeep: number): Promise<number>;
+  /** Resolves once `counts` are durable (see {@link Store.recordSnatches}). */
+  recordSnatches(counts: readonly SnatchCount[]): Promise<void>;
   /** Waits for commits in flight, then stops. */
   close(): Promise<void>;
 }
 
 /** Commits on the store's own connection, in the calling thread. */
-export function inlineCommitter(store: Pick<Store, 'applyReport' | 'gcSpent'>): ReportCommitter {
+export function inlineCommitter(store: Pick<Store, 'applyReport' | 'gcSpent' | 'recordSnatches'>): ReportCommitter {
   return {
     async commit(report) {
       return store.applyReport(report);
     },
     async collect(oldestEpochToKeep) {
       return store.gcSpent(oldestEpochToKeep);
+    },
+    async recordSnatches(counts) {
+      store.recordSnatches(counts);
     },
     async close() {},
   };
@@ -44,7 +51,8 @@ export function inlineCommitter(store: Pick<Store, 'applyReport' | 'gcSpent'>): 
 /** A job of the writer thread. */
 export type WriterJob =
   | { kind: 'commit'; report: ReportInput }
-  | { kind: 'collect'; oldestEpochToKeep: number; limit: number };
+  | { kind: 'collect'; oldestEpochToKeep: number; limit: number }
+  | { kind: 'snatches'; counts: readonly SnatchCount[] };
 
 /**
  * Spent ids forgotten per collection step. An epoch of ids can be millions (3,000 receipts/s for
@@ -98,7 +106,7 @@ export function fromCommitError(error: CommitError): Error {
  */
 export class WriterThread implements ReportCommitter {
   private constructor(
-    private readonly writer: WorkerPool<WriterJob, ReportOutcome | number>,
+    private readonly writer: WorkerPool<WriterJob, ReportOutcome | number | undefined>,
     private readonly committed: () => void,
   ) {}
 
@@ -107,7 +115,7 @@ export class WriterThread implements ReportCommitter {
    * `committed` runs after every successful commit (the tracker wakes its chain sync there).
    */
   static async start(dataDir: string, committed: () => void = () => {}): Promise<WriterThread> {
-    const writer = new WorkerPool<WriterJob, ReportOutcome | number>({
+    const writer = new WorkerPool<WriterJob, ReportOutcome | number | undefined>({
       entry: new URL('./writer-worker-entry.mjs', import.meta.url),
       size: 1,
       name: 'report writer',
@@ -137,6 +145,10 @@ export class WriterThread implements ReportCommitter {
       total += forgotten;
       if (forgotten < COLLECT_STEP) return total;
     }
+  }
+
+  async recordSnatches(counts: readonly SnatchCount[]): Promise<void> {
+    await this.writer.run({ kind: 'snatches', counts });
   }
 
   /** Commits already handed over finish (their reporters wait for the answer), then the writer stops. */

@@ -114,7 +114,8 @@ export function announceRoutes(announce: Announcer): Hono<TrackerEnv> {
     return body instanceof Promise ? body.then(textResponse) : textResponse(body);
   };
 
-  // `/<passkey>/announce` too: clients derive the scrape URL by replacing a final "announce" (BEP 48).
+  // `/<passkey>/announce` too: Transmission and rTorrent derive a scrape URL only from a final
+  // "announce" (BEP 48); libtorrent refuses that form on loopback (its SSRF mitigation).
   return new Hono<TrackerEnv>()
     .get('/announce', handle)
     .get('/announce/:passkey', handle)

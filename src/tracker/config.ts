@@ -10,13 +10,13 @@ import { peerBudgetForHeap } from './swarm.ts';
 export interface TrackerConfig {
   /** Seconds a client should wait between regular announces (`interval`). */
   interval: number;
-  /** Seconds a client must wait at least between announces (`min interval`). */
+  /** Seconds a client must wait at least between announces (`min interval`); half the interval unless given. */
   minInterval: number;
   /** Peers returned when the announce has no `numwant`. */
   defaultNumwant: number;
   /** Upper bound on peers returned by one announce, whatever `numwant` asks. */
   maxNumwant: number;
-  /** Seconds after its last announce a peer is dropped (two intervals plus slack by default). */
+  /** Seconds after its last announce a peer is dropped (by default {@link peerTtlFor} the interval). */
   peerTtlSeconds: number;
   /** Torrents kept in memory; past it the least recently announced torrent is dropped. */
   maxTorrents: number;
@@ -78,13 +78,37 @@ export type RegistrationPolicy = (typeof REGISTRATION_POLICIES)[number];
 
 const DEFAULT_INTERVAL = 1800;
 
+/**
+ * The longest real clients wait between regular announces, however short `interval` is:
+ * rTorrent never re-announces sooner than 600 s (libtorrent-rakshasa's least normal interval),
+ * libtorrent (qBittorrent, Deluge) not sooner than 300 s (its `min_announce_interval`); aria2
+ * announces every `min interval`.
+ */
+export const SLOWEST_CLIENT_PERIOD = 600;
+
+/**
+ * The default peer TTL for an announce interval: a peer that missed one announce (a network
+ * hiccup) is still listed, one that missed two is gone. Counted from the period the slowest
+ * client really keeps, not the interval alone: with `--interval 60` a TTL of two intervals
+ * dropped live qBittorrent peers between their 300 s announces.
+ */
+export function peerTtlFor(interval: number): number {
+  return 2 * Math.max(interval, SLOWEST_CLIENT_PERIOD) + 120;
+}
+
+// Half the interval, as the default 1800/900 (a fixed 900 refuses every interval below it).
+// aria2 re-announces every `min interval`: twice an interval.
+function minIntervalFor(interval: number): number {
+  return Math.max(1, Math.floor(interval / 2));
+}
+
 /** The defaults: private mode, 30-minute interval, bounded swarms, no proxy trust. */
 export const defaultConfig: Readonly<TrackerConfig> = Object.freeze({
   interval: DEFAULT_INTERVAL,
-  minInterval: 900,
+  minInterval: minIntervalFor(DEFAULT_INTERVAL),
   defaultNumwant: 50,
   maxNumwant: 200,
-  peerTtlSeconds: ttlFor(DEFAULT_INTERVAL),
+  peerTtlSeconds: peerTtlFor(DEFAULT_INTERVAL),
   maxTorrents: 100_000,
   maxPeersPerTorrent: 50_000,
   maxTorrentPeersPerPasskey: 32,
@@ -111,19 +135,16 @@ export const defaultConfig: Readonly<TrackerConfig> = Object.freeze({
   dataDir: 'data',
 });
 
-// A peer that missed one announce (network hiccup) is still listed; one that missed two is gone.
-function ttlFor(interval: number): number {
-  return 2 * interval + 120;
-}
-
 /**
- * Defaults overlaid with `partial`; `peerTtlSeconds` follows a custom `interval` unless given.
- * Throws an Error naming the first invalid field.
+ * Defaults overlaid with `partial`; `minInterval` and `peerTtlSeconds` follow a custom `interval`
+ * unless given. Throws an Error naming the first invalid field.
  */
 export function resolveConfig(partial: Partial<TrackerConfig> = {}): Readonly<TrackerConfig> {
+  const interval = partial.interval ?? DEFAULT_INTERVAL;
   const config: TrackerConfig = {
     ...defaultConfig,
-    peerTtlSeconds: ttlFor(partial.interval ?? DEFAULT_INTERVAL),
+    minInterval: minIntervalFor(interval),
+    peerTtlSeconds: peerTtlFor(interval),
     ...stripUndefined(partial),
   };
   const positiveInts = [

@@ -92,7 +92,7 @@ describe('privateHooks', () => {
   });
 
   test('error: a scrape needs a registered passkey', async () => {
-    expect(await hooks.beforeScrape(undefined)).toMatch(/private tracker: scrape with \/<passkey>\/scrape/);
+    expect(await hooks.beforeScrape(undefined)).toMatch(/private tracker: scrape with \/scrape\/<passkey>/);
     expect(await hooks.beforeScrape('')).toMatch(/private tracker/);
     expect(await hooks.beforeScrape('0'.repeat(32))).toMatch(/^unknown passkey/);
     expect(await hooks.beforeScrape(passkey)).toBeUndefined();

@@ -68,7 +68,7 @@ export function privateHooks(deps: PrivateHooksDeps): TrackerHooks {
     },
     beforeScrape(passkey) {
       if (passkey === undefined || passkey === '') {
-        return 'this is a private tracker: scrape with /<passkey>/scrape (your /<passkey>/announce URL with "scrape" for "announce")';
+        return 'this is a private tracker: scrape with /scrape/<passkey> (your /announce/<passkey> URL with "scrape" for "announce")';
       }
       return passkeyRefusal(passkey);
     },

@@ -21,6 +21,7 @@ describe('GET /scrape', () => {
     const now = Date.now() / 1000;
     const announce = (infohash: Uint8Array, n: number, left: number, event?: 'completed') =>
       swarms.announce({ infohash, peerId: new Uint8Array(20).fill(n), ip: `10.0.0.${n}`, port: 6881, left, event, numwant: 0, now });
+    announce(hashes[0]!, 1, 10);
     announce(hashes[0]!, 1, 0, 'completed');
     announce(hashes[0]!, 2, 10);
     announce(hashes[0]!, 3, 10);

@@ -20,6 +20,8 @@ import { withFastPath } from './fast-path.ts';
 import { openHooks } from './hooks.ts';
 import { privateHooks } from './private-hooks.ts';
 import { serveRawAnnounces } from './raw-announce.ts';
+import { DurableSnatches } from './snatches.ts';
+import { Swarms } from './swarm.ts';
 
 /** Options of {@link startTracker}. */
 export interface TrackerOptions {
@@ -80,8 +82,10 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
   const hooks = config.mode === 'open' ? openHooks : privateHooks({ store, config });
   // Report bodies are parsed on the verify workers: a 1,024-receipt parse would hold announces up.
   const parser = pool.checkReport.bind(pool);
-  const tracker = createApp({ config, hooks, pbts: { store, pool, committer, parser, startedAt: Date.now(), chain, tee: options.tee } });
-  const { app, swarms } = tracker;
+  const snatches = new DurableSnatches(store, committer);
+  const swarms = new Swarms(config, snatches);
+  const tracker = createApp({ config, swarms, hooks, pbts: { store, pool, committer, parser, startedAt: Date.now(), chain, tee: options.tee } });
+  const { app } = tracker;
 
   const server = createServer(withFastPath(tracker, getRequestListener(app.fetch)));
   const raw = serveRawAnnounces(server, tracker);
@@ -121,6 +125,7 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
       // Before the store closes: the sync writes confirmations to it.
       await chain?.close();
       await pool.close();
+      await snatches.close();
       await committer.close();
       store.close();
     },

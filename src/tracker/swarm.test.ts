@@ -53,14 +53,82 @@ describe('Swarms', () => {
     expect(seen.size).toBeGreaterThan(90);
   });
 
-  test('behavior: completed increments downloaded once per peer', () => {
+  test('behavior: a known leecher reaching left=0 is one snatch, once per peer, whatever its event', () => {
     const swarms = new Swarms(limits);
     swarms.announce(request(1, { event: 'started' }));
     expect(swarms.announce(request(1, { event: 'completed', left: 0 })).downloaded).toBe(1);
     expect(swarms.announce(request(1, { event: 'completed', left: 0 })).downloaded).toBe(1);
-    const other = swarms.announce(request(2, { event: 'completed', left: 0 }));
-    expect(other).toMatchObject({ downloaded: 2, complete: 2, incomplete: 0 });
+    // rTorrent: a regular announce with left=0 long before its `completed`.
+    swarms.announce(request(2, { event: 'started' }));
+    expect(swarms.announce(request(2, { left: 0 })).downloaded).toBe(2);
+    expect(swarms.announce(request(2, { event: 'completed', left: 0 })).downloaded).toBe(2);
+    // Back to leeching (a re-check found a bad piece) and done again: still one snatch.
+    swarms.announce(request(2, { left: 5 }));
+    expect(swarms.announce(request(2, { left: 0 })).downloaded).toBe(2);
     expect(swarms.scrape([hash(1)], 0)).toEqual([{ complete: 2, incomplete: 0, downloaded: 2 }]);
+  });
+
+  test('behavior: stopped with left=0 from a known leecher is a snatch (rTorrent leaves before its completed)', () => {
+    const swarms = new Swarms(limits);
+    swarms.announce(request(1, { event: 'started' }));
+    expect(swarms.announce(request(1, { event: 'stopped', left: 0 }))).toMatchObject({ complete: 0, incomplete: 0, downloaded: 1 });
+    // Stopping while still downloading is none.
+    swarms.announce(request(2, { event: 'started' }));
+    expect(swarms.announce(request(2, { event: 'stopped', left: 7 })).downloaded).toBe(1);
+  });
+
+  test('behavior: a peer that joined complete never counts a snatch, its completed event included (WebTorrent starting as a seeder)', () => {
+    const swarms = new Swarms(limits);
+    expect(swarms.announce(request(1, { event: 'started', left: 0 })).downloaded).toBe(0);
+    expect(swarms.announce(request(1, { event: 'completed', left: 0 })).downloaded).toBe(0);
+    expect(swarms.announce(request(2, { event: 'completed', left: 0 })).downloaded).toBe(0);
+    expect(swarms.announce(request(2, { event: 'stopped', left: 0 })).downloaded).toBe(0);
+    // An unknown peer's `completed` with left > 0 is nothing either.
+    expect(swarms.announce(request(3, { event: 'completed', left: 9 })).downloaded).toBe(0);
+  });
+
+  test('behavior: snatch counts outlive the peers: a torrent emptied by stops, expiry or eviction keeps its count', () => {
+    const swarms = new Swarms({ ...limits, maxTorrents: 2 });
+    const done = (torrent: number, peer: number, now: number) => {
+      swarms.announce(request(peer, { infohash: hash(torrent), now }));
+      swarms.announce(request(peer, { infohash: hash(torrent), left: 0, now }));
+    };
+    done(1, 1, 0);
+    done(1, 2, 0);
+    swarms.sweep(500);
+    expect(swarms.stats().torrents).toBe(0);
+    expect(swarms.scrape([hash(1)], 500)).toEqual([{ complete: 0, incomplete: 0, downloaded: 2 }]);
+    done(1, 3, 500);
+    expect(swarms.scrape([hash(1)], 500)[0]!.downloaded).toBe(3);
+    // Pushed out of a full table by two newer torrents, and back.
+    done(2, 1, 501);
+    done(3, 1, 502);
+    expect(swarms.scrape([hash(1), hash(2), hash(3)], 502).map((c) => c.downloaded)).toEqual([3, 1, 1]);
+    expect(swarms.announce(request(4, { infohash: hash(1), now: 503 })).downloaded).toBe(3);
+  });
+
+  test('behavior: snatches go to the given counts, which a new torrent starts from', () => {
+    const counts = new Map<string, number>([[Buffer.from(hash(1)).toString('latin1'), 41]]);
+    const swarms = new Swarms(limits, { count: (id) => counts.get(id) ?? 0, set: (id, total) => void counts.set(id, total) });
+    expect(swarms.scrape([hash(1)], 0)[0]!.downloaded).toBe(41);
+    swarms.announce(request(1));
+    expect(swarms.announce(request(1, { left: 0 })).downloaded).toBe(42);
+    expect(counts.get(Buffer.from(hash(1)).toString('latin1'))).toBe(42);
+  });
+
+  test('behavior: stats count only torrents with a peer, not those whose peers all stopped or expired', () => {
+    const swarms = new Swarms(limits);
+    swarms.announce(request(1, { infohash: hash(1) }));
+    swarms.announce(request(2, { infohash: hash(2) }));
+    swarms.announce(request(3, { infohash: hash(3), now: 50 }));
+    expect(swarms.stats().torrents).toBe(3);
+    swarms.announce(request(1, { infohash: hash(1), event: 'stopped' }));
+    expect(swarms.stats()).toEqual({ torrents: 2, peers: 2, seeders: 0, leechers: 2 });
+    // Expired lazily by a scrape, before any sweep drops the torrent.
+    swarms.scrape([hash(2)], 120);
+    expect(swarms.stats()).toEqual({ torrents: 1, peers: 1, seeders: 0, leechers: 1 });
+    swarms.announce(request(1, { infohash: hash(1), now: 120 }));
+    expect(swarms.stats().torrents).toBe(2);
   });
 
   test('behavior: stopped removes the peer and returns no peers', () => {

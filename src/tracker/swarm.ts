@@ -88,8 +88,29 @@ export interface SwarmCounts {
   complete: number;
   /** Leechers. */
   incomplete: number;
-  /** Peers that announced `completed` (each once) since the torrent was first seen. */
+  /** Completed downloads (snatches): peers seen going from `left` > 0 to `left` = 0, each once. */
   downloaded: number;
+}
+
+/**
+ * Where torrents' snatch counts (`downloaded`) are kept beyond their peers, so a torrent whose
+ * last peer went keeps its count (and, in the store, across restarts: `snatches.ts`). Torrents
+ * are named by their binary info hash, one char per byte.
+ */
+export interface Snatches {
+  /** The snatch count of torrent `id`, 0 when it has none. */
+  count(id: string): number;
+  /** Torrent `id` now counts `total` snatches (a count only grows). */
+  set(id: string, total: number): void;
+}
+
+/** Snatch counts in memory only: kept while the process runs (tests, a tracker without a store). */
+export function memorySnatches(): Snatches {
+  const counts = new Map<string, number>();
+  return {
+    count: (id) => counts.get(id) ?? 0,
+    set: (id, total) => void counts.set(id, total),
+  };
 }
 
 /** Result of an announce: peers chosen for the requester (never itself) and whole-swarm counts. */
@@ -102,6 +123,7 @@ export interface SwarmAnnounceResult extends SwarmCounts {
 
 /** Totals over every swarm. */
 export interface SwarmStats {
+  /** Torrents with at least one peer (one whose peers all stopped is not counted). */
   torrents: number;
   peers: number;
   seeders: number;
@@ -117,7 +139,8 @@ const GA = 3;
 class Peer implements SwarmPeer {
   /** Index in its pool, kept up to date by every swap. */
   index = -1;
-  completed = false;
+  /** Its download is counted in the torrent's snatches. */
+  snatched = false;
   // Links of the four groups, least recently announced first (see Group).
   p0: Peer | undefined = undefined;
   n0: Peer | undefined = undefined;
@@ -277,12 +300,13 @@ class Torrent {
   readonly holders = new Holders(2);
   /** Pools indexed by `(v6 ? V6 : 0) | (seeder ? SEEDER : 0)`, for O(1) removal and sampling. */
   readonly pools: [Peer[], Peer[], Peer[], Peer[]] = [[], [], [], []];
-  downloaded = 0;
 
   constructor(
     /** Binary info hash, the key in `Swarms`. */
     readonly id: string,
     public lastAccess: number,
+    /** Snatches, from every earlier life of the torrent on. */
+    public downloaded: number,
   ) {}
 
   get complete(): number {
@@ -299,8 +323,11 @@ export class Swarms {
   // Least recently announced first: Map keeps insertion order and announces re-insert.
   readonly #torrents = new Map<string, Torrent>();
   readonly #limits: SwarmLimits;
+  readonly #snatches: Snatches;
   #peers = 0;
   #seeders = 0;
+  /** Torrents holding at least one peer (the table also holds torrents whose peers all left). */
+  #live = 0;
   readonly #byPasskey = new Map<string, Group>();
   readonly #byAddress = new Map<string, Group>();
   readonly #holders = new Holders();
@@ -313,8 +340,9 @@ export class Swarms {
     torrent: 0,
   };
 
-  constructor(limits: SwarmLimits) {
+  constructor(limits: SwarmLimits, snatches: Snatches = memorySnatches()) {
     this.#limits = limits;
+    this.#snatches = snatches;
   }
 
   /** Record an announce and choose up to `numwant` other peers for the requester. */
@@ -324,9 +352,9 @@ export class Swarms {
     const id = binaryString(input.infohash);
     let torrent = this.#torrents.get(id);
     if (torrent === undefined) {
-      if (event === 'stopped') return { peers: [], peers6: [], complete: 0, incomplete: 0, downloaded: 0 };
+      if (event === 'stopped') return { peers: [], peers6: [], complete: 0, incomplete: 0, downloaded: this.#snatches.count(id) };
       if (this.#torrents.size >= this.#limits.maxTorrents) this.#dropOldest();
-      torrent = new Torrent(id, now);
+      torrent = new Torrent(id, now, this.#snatches.count(id));
     } else {
       this.#torrents.delete(id);
       this.#evictStale(torrent, now);
@@ -336,12 +364,16 @@ export class Swarms {
 
     const key = binaryString(input.peerId) + input.ip;
     let peer = torrent.peers.get(key);
+    const seeder = input.left === 0;
     if (event === 'stopped') {
-      if (peer !== undefined) this.#remove(torrent, peer);
+      if (peer !== undefined) {
+        // rTorrent holds its `completed` back and may leave with `stopped` and left=0 instead.
+        if (seeder) this.#finished(torrent, peer);
+        this.#remove(torrent, peer);
+      }
       return { peers: [], peers6: [], ...counts(torrent) };
     }
 
-    const seeder = input.left === 0;
     if (peer === undefined) {
       peer = this.#add(torrent, key, input, seeder, now);
     } else {
@@ -357,15 +389,12 @@ export class Swarms {
         peer.compact = compactAddress(peer.ip, peer.v6, input.port);
       }
       if (peer.seeder !== seeder) {
+        if (seeder) this.#finished(torrent, peer);
         removeFromPool(torrent, peer);
         peer.seeder = seeder;
         addToPool(torrent, peer);
         this.#seeders += seeder ? 1 : -1;
       }
-    }
-    if (event === 'completed' && !peer.completed) {
-      peer.completed = true;
-      torrent.downloaded++;
     }
 
     const peers: Peer[] = [];
@@ -375,6 +404,17 @@ export class Swarms {
     const taken = pick(torrent, family, peer, input.numwant, peer.v6 ? peers6 : peers);
     if (taken < input.numwant) pick(torrent, family ^ V6, peer, input.numwant - taken, peer.v6 ? peers : peers6);
     return { peers, peers6, ...counts(torrent) };
+  }
+
+  /**
+   * A known leecher announced `left` = 0, whatever its event: a snatch, once per peer. The
+   * `completed` event alone is no evidence: WebTorrent starting as a seeder sends one for a
+   * download that never happened, and a peer that joined complete downloaded nothing here.
+   */
+  #finished(torrent: Torrent, peer: Peer): void {
+    if (peer.seeder || peer.snatched) return;
+    peer.snatched = true;
+    this.#snatches.set(torrent.id, ++torrent.downloaded);
   }
 
   /** Makes room within every bound (taking only from the full group), then adds the peer. */
@@ -409,6 +449,7 @@ export class Swarms {
     const v6 = ip.includes(':');
     const peer = new Peer(key, ip, input.port, compactAddress(ip, v6, input.port), v6, seeder, now, torrent, tp, gp, ta, ga);
     torrent.peers.set(key, peer);
+    if (torrent.peers.size === 1) this.#live++;
     addToPool(torrent, peer);
     if (tp !== undefined) {
       tp.push(peer);
@@ -446,11 +487,12 @@ export class Swarms {
     return { evictions: { ...this.#evictions }, passkeys: this.#byPasskey.size, addresses: this.#byAddress.size };
   }
 
-  /** Counts for each info hash, in order; unknown torrents count zero. */
+  /** Counts for each info hash, in order; a torrent without peers counts its snatches only. */
   scrape(infohashes: readonly Uint8Array[], now: number): SwarmCounts[] {
     return infohashes.map((infohash) => {
-      const torrent = this.#torrents.get(binaryString(infohash));
-      if (torrent === undefined) return { complete: 0, incomplete: 0, downloaded: 0 };
+      const id = binaryString(infohash);
+      const torrent = this.#torrents.get(id);
+      if (torrent === undefined) return { complete: 0, incomplete: 0, downloaded: this.#snatches.count(id) };
       this.#evictStale(torrent, now);
       return counts(torrent);
     });
@@ -465,10 +507,10 @@ export class Swarms {
     }
   }
 
-  /** Totals over every swarm (peers not yet evicted included). */
+  /** Totals over every swarm (peers not yet evicted included); `torrents` counts those with a peer. */
   stats(): SwarmStats {
     return {
-      torrents: this.#torrents.size,
+      torrents: this.#live,
       peers: this.#peers,
       seeders: this.#seeders,
       leechers: this.#peers - this.#seeders,
@@ -497,6 +539,7 @@ export class Swarms {
 
   #drop(torrent: Torrent): void {
     this.#torrents.delete(torrent.id);
+    if (torrent.peers.size > 0) this.#live--;
     const seeders = torrent.complete;
     this.#peers -= seeders + torrent.incomplete;
     this.#seeders -= seeders;
@@ -506,6 +549,7 @@ export class Swarms {
 
   #remove(torrent: Torrent, peer: Peer): void {
     torrent.peers.delete(peer.key);
+    if (torrent.peers.size === 0) this.#live--;
     removeFromPool(torrent, peer);
     this.#peers--;
     if (peer.seeder) this.#seeders--;

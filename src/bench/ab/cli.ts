@@ -122,7 +122,7 @@ function sharedEnv(quick: boolean): NodeJS.ProcessEnv {
 
 function describeTree(tree: Tree): string {
   const extra = tree.dirty ? ', with uncommitted changes' : '';
-  return tree.ref === 'working tree' ? `the working tree (${tree.commit.slice(0, 12)}${extra})` : `${tree.ref} (${tree.commit.slice(0, 12)})`;
+  return tree.added ? `${tree.ref} (${tree.commit.slice(0, 12)})` : `the working tree (${tree.commit.slice(0, 12)}${extra})`;
 }
 
 /** The rounds' runs, grouped so that one experiment's three runs of a round follow each other. */
@@ -201,7 +201,7 @@ export async function runAbCli(argv: string[], cwd = process.cwd()): Promise<num
       const rerun = [
         'npx pbts bench ab',
         `--base ${base.commit.slice(0, 12)}`,
-        ...(head.ref === 'working tree' ? [] : [`--head ${head.commit.slice(0, 12)}`]),
+        ...(head.added ? [`--head ${head.commit.slice(0, 12)}`] : []),
         `--experiments ${opts.experiments.join(',')}`,
         ...(opts.quick ? ['--quick'] : []),
         `--rounds ${opts.rounds}`,

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The receipts experiment's quick options on the native backend, one batch size: in-process,
-# about 5 s a run, 15 runs (5 rounds of base, head, control) an A/B run.
+# about 5 s a run, 21 runs (7 rounds, the default, of base, head and control) an A/B run.
 export PBTS_BACKENDS=blst PBTS_BATCH_SIZES=10
 target='receipts [blst] > receipt verification'
 slowdown=1.5
@@ -17,7 +17,7 @@ trap 'rm -rf "$out"' EXIT
 
 ab() {
   local status=0
-  node bin/pbts.js bench ab --base HEAD --experiments receipts --quick --rounds 5 --json "$out/ab.json" "$@" >"$out/ab.txt" 2>"$out/ab.err" || status=$?
+  node bin/pbts.js bench ab --base HEAD --experiments receipts --quick --json "$out/ab.json" "$@" >"$out/ab.txt" 2>"$out/ab.err" || status=$?
   cat "$out/ab.txt"
   if [ "$status" -ge 2 ]; then
     cat "$out/ab.err"

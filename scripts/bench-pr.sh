@@ -4,7 +4,7 @@
 #   bash scripts/bench-pr.sh BASE_REF OUT_DIR
 #
 # Measures the working tree against BASE_REF with `pbts bench ab` on the pull-request suite
-# (PBTS_AB_EXPERIMENTS, default receipts, quick options, PBTS_AB_ROUNDS rounds, default 5),
+# (PBTS_AB_EXPERIMENTS, default receipts, quick options, PBTS_AB_ROUNDS rounds, default 7),
 # writes OUT_DIR/comment.md (the table, or why there is none: the comment and the job summary
 # show it either way) and OUT_DIR/ab.json, and exits with bench ab's code (0 pass, 1 regressed,
 # 2 the run failed).
@@ -23,7 +23,7 @@ export PBTS_BACKENDS=${PBTS_BACKENDS:-blst}
 
 status=0
 node bin/pbts.js bench ab --base "$base" --experiments "${PBTS_AB_EXPERIMENTS:-receipts}" --quick \
-  --rounds "${PBTS_AB_ROUNDS:-5}" --markdown "$out/comment.md" --json "$out/ab.json" || status=$?
+  --rounds "${PBTS_AB_ROUNDS:-7}" --markdown "$out/comment.md" --json "$out/ab.json" || status=$?
 if [ "$status" -ge 2 ] || [ ! -s "$out/comment.md" ]; then
   {
     echo '### Benchmarks: head against base, measured in the same job'

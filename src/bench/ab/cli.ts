@@ -18,8 +18,12 @@ import { runSide } from './runner.ts';
 import { type ScheduledRun, schedule } from './schedule.ts';
 import { type Tree, prepareTrees } from './worktrees.ts';
 
-/** Five rounds: a benchmark then regresses only when every round (or all but one) shows it slower. */
-export const AB_DEFAULT_ROUNDS = 5;
+/**
+ * Seven rounds: the 95% interval then runs from about the second smallest to the second largest
+ * round's ratio, so one round disturbed by the neighbours neither fails nor hides a regression
+ * (with five, one such round hid a 1.25x slowdown here; README: A/B comparison).
+ */
+export const AB_DEFAULT_ROUNDS = 7;
 
 const USAGE = `Usage: pbts bench ab --base REF [options]
 

@@ -12,9 +12,9 @@ import { type Interval, median, medianInterval } from './bootstrap.ts';
 import type { Side } from './schedule.ts';
 
 /**
- * Fail when a benchmark is surely (its whole interval) more than 10% slower. Same-run ratios
- * move far less than a stored baseline's medians (README: A/B measurements); the figure is
- * checked by scripts/ab-selftest.sh.
+ * Fail when a benchmark is surely (its whole interval) more than 10% slower. Of 318 intervals of
+ * unchanged code measured here (heads and controls), none started more than 1.1% above 1
+ * (README: A/B comparison); scripts/ab-selftest.sh checks it on every CI run.
  */
 export const AB_DEFAULT_THRESHOLD = 0.1;
 

@@ -12,9 +12,10 @@ import { type Interval, median, medianInterval } from './bootstrap.ts';
 import type { Side } from './schedule.ts';
 
 /**
- * Fail when a benchmark is surely (its whole interval) more than 10% slower. Of 318 intervals of
- * unchanged code measured here (heads and controls), none started more than 1.1% above 1
- * (README: A/B comparison); scripts/ab-selftest.sh checks it on every CI run.
+ * Fail when a benchmark is surely (its whole interval) more than 10% slower. Of 399 intervals of
+ * unchanged code measured here (heads and controls), none started more than 2.8% above 1, but
+ * one A/B run can carry an offset of a few percent between its two trees, so 5% would be too
+ * close (README: A/B comparison); scripts/ab-selftest.sh checks it on every CI run.
  */
 export const AB_DEFAULT_THRESHOLD = 0.1;
 

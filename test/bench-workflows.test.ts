@@ -175,14 +175,16 @@ describe('scripts/bench-comment.mjs', () => {
 
 describe('scripts/bench-pr.sh', () => {
   test('default', async () => {
-    // One round of the pull-request suite against this very commit: the same code passes.
+    // One round of the pull-request suite against this very commit. One round's interval is a
+    // single ratio, so noise alone may fail it: this checks the step's files, not a verdict
+    // (scripts/ab-selftest.sh checks verdicts).
     const out = path.join(dir, 'bench-ab');
     const env = { ...process.env, PBTS_AB_ROUNDS: '1', PBTS_BATCH_SIZES: '10' };
     const { code, output } = await exec('bash', ['scripts/bench-pr.sh', 'HEAD', out], env, 170_000);
-    expect(output).toContain('PASS: no benchmark regressed');
-    expect(code).toBe(0);
+    expect(code, output).toBeLessThan(2);
+    expect(output).toMatch(/^(PASS|FAIL): /m);
     const markdown = await readFile(path.join(out, 'comment.md'), 'utf8');
-    expect(markdown).toContain('**PASS: no benchmark regressed beyond +10%**');
+    expect(markdown).toMatch(/^\*\*(PASS|FAIL): .*\*\*$/m);
     expect(markdown).toContain('| receipts | receipts [blst] > receipt verification |');
     expect(markdown).toContain('Rerun locally: `npx pbts bench ab --base ');
     const json = JSON.parse(await readFile(path.join(out, 'ab.json'), 'utf8'));

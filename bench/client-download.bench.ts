@@ -31,7 +31,7 @@ import {
 } from '../src/bench/experiments/client-download/index.ts';
 import { KB, MB } from '../src/bench/experiments/client-download/options.ts';
 import { recordExtra } from '../src/bench/extras.ts';
-import { cycle, samplesOf, stretched } from '../src/bench/harness.ts';
+import { cycle, samplesOf, stretchedBench } from '../src/bench/harness.ts';
 import { TrackerClient } from '../src/client/tracker-client.ts';
 import { createTorrent } from '../src/peer/metainfo.ts';
 import { MIN_RECEIPT_LEAD, RECEIPT_LEAD_BYTES } from '../src/peer/pbts/index.ts';
@@ -92,19 +92,19 @@ afterAll(tearDown, 120_000);
 
 describe('client-download', () => {
   describe('model', () => {
-    bench('receipt sign', stretched(() => receiptOf(nextPiece++)), samplesOf(options.iterations, options.warmup));
+    stretchedBench('receipt sign', () => receiptOf(nextPiece++), samplesOf(options.iterations, options.warmup));
 
-    bench(
+    stretchedBench(
       'receipt verify',
-      stretched(() => {
+      () => {
         if (!verifyReceipt(blst, toVerify())) throw new Error('a receipt did not verify');
-      }),
+      },
       samplesOf(options.iterations, options.warmup),
     );
 
     for (const kb of hashSizes) {
       const piece = randomBytes(kb * KB);
-      bench(`piece hash ${kb} KB`, stretched(() => createHash('sha256').update(piece).digest()), samplesOf(options.iterations, options.warmup));
+      stretchedBench(`piece hash ${kb} KB`, () => createHash('sha256').update(piece).digest(), samplesOf(options.iterations, options.warmup));
     }
   });
 

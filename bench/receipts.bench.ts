@@ -7,9 +7,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2';
-import { bench, describe } from 'vitest';
+import { describe } from 'vitest';
 import { receiptsOptions } from '../src/bench/experiments/receipts/options.ts';
-import { cycle, samplesOf, stretched } from '../src/bench/harness.ts';
+import { cycle, samplesOf, stretchedBench } from '../src/bench/harness.ts';
 import { batchRuns } from '../src/bench/options.ts';
 import {
   type KeyPair,
@@ -63,9 +63,9 @@ function check(ok: boolean, what: string): void {
 // The plain operation a receipt extends: a BitTorrent client hashes every piece it receives.
 describe('receipts', () => {
   const piece = randomBytes(262_144);
-  bench(
+  stretchedBench(
     'piece hash check (SHA-1, 256 KiB)',
-    stretched(() => createHash('sha1').update(piece).digest()),
+    () => createHash('sha1').update(piece).digest(),
     samplesOf(options.iterations, options.warmup),
   );
 });
@@ -78,21 +78,21 @@ for (const name of options.backends) {
   const receiver = keyPairFromSeed(signer, 'bench-receiver');
 
   describe(`receipts [${name}]`, () => {
-    bench('keypair generation', stretched(() => generateKeyPair(backend)), single);
+    stretchedBench('keypair generation', () => generateKeyPair(backend), single);
 
     const creationFields = cycle(
       Array.from({ length: iterations + warmup }, () => freshReceipt(receiver)),
     );
-    bench(
+    stretchedBench(
       'receipt creation',
-      stretched(() => signReceipt(backend, creationFields(), receiver.secretKey)),
+      () => signReceipt(backend, creationFields(), receiver.secretKey),
       single,
     );
 
     const toVerify = cycle(Array.from({ length: iterations + warmup }, () => freshReceipt(receiver)));
-    bench(
+    stretchedBench(
       'receipt verification',
-      stretched(() => check(verifyReceipt(backend, toVerify()), 'receipt')),
+      () => check(verifyReceipt(backend, toVerify()), 'receipt'),
       single,
     );
 
@@ -100,9 +100,9 @@ for (const name of options.backends) {
       describe(`batch ${size}`, () => {
         const creationRuns = batchRuns(iterations * 10, size, name === 'noble' ? 3 : 10);
         const toAggregate = cycle(freshBatches(Math.min(creationRuns + warmup, 20), size));
-        bench(
+        stretchedBench(
           'aggregate creation',
-          stretched(() => aggregateReceipts(backend, toAggregate())),
+          () => aggregateReceipts(backend, toAggregate()),
           samplesOf(creationRuns, warmup),
         );
 
@@ -113,21 +113,21 @@ for (const name of options.backends) {
           signature: aggregateReceipts(signer, receipts),
         }));
         const forAggregate = cycle(batches);
-        bench(
+        stretchedBench(
           'aggregate verification',
-          stretched(() => {
+          () => {
             const { receipts, signature } = forAggregate();
             check(verifyAggregate(backend, receipts, signature), 'aggregate');
-          }),
+          },
           samplesOf(verifyRuns, batchWarmup),
         );
         // The same receipts again, one verification each: what a tracker without aggregation pays.
         const forIndividual = cycle(batches);
-        bench(
+        stretchedBench(
           'individual verification',
-          stretched(() => {
+          () => {
             for (const receipt of forIndividual().receipts) check(verifyReceipt(backend, receipt), 'receipt');
-          }),
+          },
           samplesOf(verifyRuns, batchWarmup),
         );
       });

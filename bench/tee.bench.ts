@@ -25,7 +25,7 @@ import { TDX_SAMPLE_DIR, loadTdxSample, startDstackFixture } from '../fixtures/d
 import { teeOptions } from '../src/bench/experiments/tee/options.ts';
 import { COLD_WITH_FETCH, type LoopDelay, TEE_BENCH, type TeeExtras } from '../src/bench/experiments/tee/records.ts';
 import { recordExtra } from '../src/bench/extras.ts';
-import { samplesOf, stretched } from '../src/bench/harness.ts';
+import { samplesOf, stretchedBench } from '../src/bench/harness.ts';
 import { type AttestationEvidence, attest, bytesOfHex } from '../src/tee/attestation.ts';
 import { CollateralCache, collateralFromFile, pccsCollateral } from '../src/tee/collateral.ts';
 import { dockerAvailable } from '../src/tee/docker.ts';
@@ -199,9 +199,9 @@ afterAll(async () => {
 });
 
 describe('key generation', () => {
-  bench(
+  stretchedBench(
     'regular (noble secp256k1)',
-    stretched(() => secp256k1.getPublicKey(secp256k1.utils.randomPrivateKey(), true)),
+    () => secp256k1.getPublicKey(secp256k1.utils.randomPrivateKey(), true),
     keySamples,
   );
   bench(
@@ -215,9 +215,9 @@ describe('key generation', () => {
   );
   // The two parts of the TEE path: transport alone, and the simulator's own work alone.
   bench('SDK round trip only (Version over the socket)', async () => void (await new DstackClient(current().sim.socketPath).version()), keySamples);
-  bench(
+  stretchedBench(
     'simulator-side GetKey work (no transport)',
-    stretched(() => simulatorGetKey(DSTACK_SIMULATOR_APP_KEYS, CHAIN_KEY_PATH, CHAIN_KEY_PURPOSE, 'secp256k1')),
+    () => simulatorGetKey(DSTACK_SIMULATOR_APP_KEYS, CHAIN_KEY_PATH, CHAIN_KEY_PURPOSE, 'secp256k1'),
     keySamples,
   );
 });

@@ -2,6 +2,7 @@
  * The `pbts` command.
  * @module
  */
+import { runAbCli } from './bench/ab/cli.ts';
 import { runCompareCli } from './bench/compare.ts';
 import { experimentsUsage, runExperiment } from './cli/experiments.ts';
 import { runInvite } from './cli/invites.ts';
@@ -28,6 +29,7 @@ Commands:
   experiments <name> [options]   run an experiment (pbts experiments --help lists them)
   experiments all [options]      run every experiment, then SUMMARY.txt, COMPARISON.txt, index.html
   bench compare [options]        compare reports/latest with the stored baseline (--help)
+  bench ab --base REF [options]  measure base and head in this job, alternated, judge ratios (--help)
   help                           show this help`;
 
 async function main(argv: string[]): Promise<number> {
@@ -60,7 +62,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'bench':
       if (rest[0] === 'compare') return runCompareCli(rest.slice(1));
-      console.error('Usage: pbts bench compare [options]');
+      if (rest[0] === 'ab') return runAbCli(rest.slice(1));
+      console.error('Usage: pbts bench compare [options]\n       pbts bench ab --base REF [options]');
       return 2;
     case undefined:
     case 'help':

@@ -299,6 +299,16 @@ describe('runCompareCli', () => {
     expect(await runCompareCli([...args, '--threshold', '0.5'])).toBe(0);
   });
 
+  test('behavior: --markdown also writes the table as Markdown', async () => {
+    await recordThenRewrite({ a: 10 }, { a: 20 });
+    captureOutput();
+    const file = path.join(dir, 'out', 'compare.md');
+    expect(await runCompareCli(['--latest', latestDir, '--baseline', baselineFile, '--markdown', file])).toBe(1);
+    const markdown = await readFile(file, 'utf8');
+    expect(markdown).toContain('**FAIL: 1 benchmark(s) regressed beyond +50%**');
+    expect(markdown).toContain('| receipts | a | 10.000 | 20.000 | 1.00x | +100.0% | regressed |');
+  });
+
   test('behavior: --record writes the baseline', async () => {
     await writeLatest('receipts', { a: 1, b: 2 });
     const output = captureOutput();

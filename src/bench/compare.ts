@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine, machineProfile, type Machine } from './machine.ts';
 import type { Summary } from './stats.ts';
+import { type VerdictTable, tableMarkdown, tableText, writeMarkdownFile } from './table.ts';
 
 /** Fail beyond 1.5x the baseline median: above run-to-run noise on a shared 2-core VM, below a 2x slowdown. */
 export const DEFAULT_THRESHOLD = 0.5;
@@ -50,7 +51,8 @@ export interface Comparison {
   regressed: boolean;
 }
 
-interface LatestResult {
+/** One experiment's result file: its benchmarks' summaries, machine and calibration. */
+export interface LatestResult {
   experiment: string;
   machine: Machine | undefined;
   benchmarks: Record<string, Summary>;
@@ -107,7 +109,8 @@ function readBenchmarks(value: unknown, where: string): Record<string, Summary> 
   return benchmarks;
 }
 
-async function readLatest(latestDir: string): Promise<LatestResult[]> {
+/** Every experiment's result in latestDir (files without "benchmarks" skipped); throws when there is none. */
+export async function readLatest(latestDir: string): Promise<LatestResult[]> {
   let names: string[] = [];
   try {
     names = await readdir(latestDir);
@@ -243,21 +246,41 @@ export async function compareWithBaseline(opts: {
   return { rows, regressed: rows.some((row) => row.status === 'regressed') };
 }
 
-function formatPercent(fraction: number): string {
+/** A change as a signed percentage with one decimal, such as `+12.5%` or `-3.0%`. */
+export function formatPercent(fraction: number): string {
   const percent = fraction * 100;
   // Rounding must not print "-0.0%" for a change too small to show.
   const text = (Math.abs(percent) < 0.05 ? 0 : percent).toFixed(1);
   return `${percent >= 0 || text === '0.0' ? '+' : ''}${text}%`;
 }
 
-/** Renders rows as a fixed-width table followed by a one-line PASS/FAIL verdict. */
-export function formatComparison(rows: ComparisonRow[], threshold: number): string {
-  const header = ['Experiment', 'Benchmark', 'Baseline (ms)', 'Current (ms)', 'Machine', 'Change', 'Status'];
-  const numeric = [false, false, true, true, true, true, false];
+/** The threshold as the limit it sets, such as `+50%`. */
+export function formatLimit(threshold: number): string {
+  return `+${Number((threshold * 100).toFixed(1))}%`;
+}
+
+/** The one-line verdict both comparisons end with. */
+export function verdictLine(regressed: number, threshold: number): string {
+  const limit = formatLimit(threshold);
+  return regressed === 0
+    ? `PASS: no benchmark regressed beyond ${limit}`
+    : `FAIL: ${regressed} benchmark(s) regressed beyond ${limit}`;
+}
+
+/** The comparison's table: one row per benchmark, the note on its columns and the verdict. */
+export function comparisonTable(rows: ComparisonRow[], threshold: number): VerdictTable {
   const ms = (value: number | null): string => (value === null ? '-' : value.toFixed(3));
-  const table = [
-    header,
-    ...rows.map((row) => [
+  return {
+    columns: [
+      { header: 'Experiment', numeric: false },
+      { header: 'Benchmark', numeric: false },
+      { header: 'Baseline (ms)', numeric: true },
+      { header: 'Current (ms)', numeric: true },
+      { header: 'Machine', numeric: true },
+      { header: 'Change', numeric: true },
+      { header: 'Status', numeric: false },
+    ],
+    rows: rows.map((row) => [
       row.experiment,
       row.benchmark,
       ms(row.baseline_median_ms),
@@ -266,25 +289,18 @@ export function formatComparison(rows: ComparisonRow[], threshold: number): stri
       row.ratio === null ? '-' : formatPercent(row.ratio - 1),
       row.status,
     ]),
-  ];
-  const widths = header.map((_, col) => Math.max(...table.map((cells) => (cells[col] as string).length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((cell, col) => (numeric[col] ? cell.padStart(widths[col] as number) : cell.padEnd(widths[col] as number)))
-      .join('  ')
-      .trimEnd();
-  const rule = widths.map((width) => '-'.repeat(width)).join('  ');
-  const regressed = rows.filter((row) => row.status === 'regressed').length;
-  const limit = `+${Number((threshold * 100).toFixed(1))}%`;
-  const verdict =
-    regressed === 0
-      ? `PASS: no benchmark regressed beyond ${limit}`
-      : `FAIL: ${regressed} benchmark(s) regressed beyond ${limit}`;
-  const note =
-    'Machine: the calibration workload\'s time now over its time in the baseline (src/bench/calibration.ts), ' +
-    `between 1x and ${MAX_SPEED_CORRECTION}x; ` +
-    'Change: current over baseline median, divided by it.';
-  return [line(header), rule, ...table.slice(1).map(line), '', note, verdict].join('\n');
+    notes: [
+      'Machine: the calibration workload\'s time now over its time in the baseline (src/bench/calibration.ts), ' +
+        `between 1x and ${MAX_SPEED_CORRECTION}x; ` +
+        'Change: current over baseline median, divided by it.',
+    ],
+    verdict: verdictLine(rows.filter((row) => row.status === 'regressed').length, threshold),
+  };
+}
+
+/** Renders rows as a fixed-width table followed by a one-line PASS/FAIL verdict. */
+export function formatComparison(rows: ComparisonRow[], threshold: number): string {
+  return tableText(comparisonTable(rows, threshold));
 }
 
 const USAGE = `Usage: pbts bench compare [options]
@@ -297,6 +313,7 @@ Options:
   --latest DIR      directory of per-experiment result files (default reports/latest)
   --threshold X     fail when a median exceeds (1 + X) times its baseline, X a fraction
                     (default ${DEFAULT_THRESHOLD}, or env PBTS_BENCH_THRESHOLD)
+  --markdown FILE   also write the table as Markdown to FILE
   --record          write the baseline from the latest results instead of comparing
   --help            show this help
 
@@ -323,6 +340,7 @@ export async function runCompareCli(argv: string[]): Promise<number> {
         baseline: { type: 'string' },
         latest: { type: 'string' },
         threshold: { type: 'string' },
+        markdown: { type: 'string' },
         record: { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -350,7 +368,12 @@ export async function runCompareCli(argv: string[]): Promise<number> {
       return 0;
     }
     const { rows, regressed } = await compareWithBaseline({ latestDir, baselineFile, threshold });
-    console.log(`Comparing ${latestDir} with ${baselineFile}\n\n${formatComparison(rows, threshold)}`);
+    const table = comparisonTable(rows, threshold);
+    console.log(`Comparing ${latestDir} with ${baselineFile}\n\n${tableText(table)}`);
+    if (values.markdown) {
+      const heading = `### Benchmarks against the stored baseline\n\n\`${latestDir}\` against \`${baselineFile}\`\n\n`;
+      await writeMarkdownFile(values.markdown, heading + tableMarkdown(table));
+    }
     return regressed ? 1 : 0;
   } catch (err) {
     console.error(`error: ${errorMessage(err)}`);

@@ -41,7 +41,7 @@ export function envList(name: string, fallback: string[], env: NodeJS.ProcessEnv
 
 /**
  * Factor by which the harness stretches every timed call (`PBTS_BENCH_SLOWDOWN`, default 1).
- * It exists only to prove that the baseline gate catches a regression.
+ * It exists only to prove that the baseline gate and the A/B comparison catch a regression.
  */
 export function slowdownFactor(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.PBTS_BENCH_SLOWDOWN;
@@ -51,6 +51,16 @@ export function slowdownFactor(env: NodeJS.ProcessEnv = process.env): number {
     throw new Error(`PBTS_BENCH_SLOWDOWN must be a number >= 1, got "${raw}"`);
   }
   return value;
+}
+
+/**
+ * The slowdown factor of the benchmark called `benchmark` (its full name, as result files and
+ * tables give it): `slowdownFactor`, unless `PBTS_BENCH_SLOWDOWN_ONLY` names another benchmark,
+ * then 1. A regression injected into one benchmark must be flagged there and nowhere else.
+ */
+export function slowdownFor(benchmark: string, env: NodeJS.ProcessEnv = process.env): number {
+  const only = env.PBTS_BENCH_SLOWDOWN_ONLY?.trim();
+  return only && only !== benchmark ? 1 : slowdownFactor(env);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { summarize } from './stats.ts';
+import { percentile, summarize } from './stats.ts';
 
 describe('summarize', () => {
   test('default', () => {
@@ -59,5 +59,17 @@ describe('summarize', () => {
 
   test('error: non-finite sample', () => {
     expect(() => summarize([1, Number.NaN])).toThrow(/finite/);
+  });
+});
+
+describe('percentile', () => {
+  test('default', () => {
+    expect(percentile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(percentile([1, 2, 3], 0.5)).toBe(2);
+  });
+
+  test('behavior: infinite values at an exact rank stay infinite (not NaN)', () => {
+    expect(percentile([1, Infinity, Infinity], 0.5)).toBe(Infinity);
+    expect(percentile([Infinity, Infinity], 0.25)).toBe(Infinity);
   });
 });

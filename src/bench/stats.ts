@@ -14,14 +14,15 @@ export interface Summary {
 /**
  * Percentile `p` (0..1) of ascending `sorted` by linear interpolation between closest ranks
  * (Hyndman-Fan type 7, numpy's default): rank h = (n - 1) * p, then interpolate between
- * sorted[floor(h)] and sorted[ceil(h)]. It is continuous in p and gives the usual median.
+ * sorted[floor(h)] and sorted[ceil(h)]. It is continuous in p and gives the usual median. An
+ * exact rank takes its value as it is, so an infinite ratio (a zero denominator) stays infinite.
  */
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   const h = (sorted.length - 1) * p;
   const lo = Math.floor(h);
   const below = sorted[lo] as number;
   const above = sorted[Math.min(lo + 1, sorted.length - 1)] as number;
-  return below + (h - lo) * (above - below);
+  return h === lo || above === below ? below : below + (h - lo) * (above - below);
 }
 
 /** Summarizes timings (ms): mean, median, sample stdev (n - 1), extremes, total, p95, p99. */

@@ -306,6 +306,8 @@ export class PbtsPeer extends EventEmitter<PbtsPeerEvents> {
     }
     this.#done = torrent.done;
     torrent.on('piece-verified', ({ index, data, sha256, senders }) => {
+      // Kept whoever sent the piece, so serving it later needs no read back to hash it.
+      if (sha256) hashes?.set(index, sha256);
       const from = receiptTarget(senders);
       const remote = from && this.#remotes.get(from.wire);
       // Only a peer that speaks PBTS and really sent (most of) the piece gets its receipt.
